@@ -1,0 +1,333 @@
+/* Cluster configurations: the member list, its wire encoding, and how the
+ * core puts a new one in force. */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "util/assert.h"
+#include "util/heap.h"
+
+#define CONF_VERSION 1
+
+void raft_configuration_init(struct raft_configuration *conf)
+{
+	conf->servers = NULL;
+	conf->n = 0;
+}
+
+void raft_configuration_close(struct raft_configuration *conf)
+{
+	unsigned i;
+	for (i = 0; i < conf->n; i++) {
+		raft_free(conf->servers[i].address);
+	}
+	raft_free(conf->servers);
+	raft_configuration_init(conf);
+}
+
+const struct raft_server *
+raft_configuration_get(const struct raft_configuration *conf, raft_id id)
+{
+	unsigned i;
+	for (i = 0; i < conf->n; i++) {
+		if (conf->servers[i].id == id) {
+			return &conf->servers[i];
+		}
+	}
+	return NULL;
+}
+
+unsigned raft_configuration_n_voters(const struct raft_configuration *conf)
+{
+	unsigned i, n = 0;
+	for (i = 0; i < conf->n; i++) {
+		n += conf->servers[i].role == RAFT_VOTER;
+	}
+	return n;
+}
+
+static int add_n(struct raft_configuration *conf, raft_id id,
+		 const char *address, size_t len, uint8_t role)
+{
+	struct raft_server *servers;
+	char *copy;
+	if (id == 0 || address == NULL || len > RAFT_ADDRESS_MAX_LEN ||
+	    (role != RAFT_VOTER && role != RAFT_LEARNER)) {
+		return RAFT_EINVAL;
+	}
+	if (raft_configuration_get(conf, id) != NULL) {
+		return RAFT_EEXIST;
+	}
+	copy = raft_malloc(len + 1);
+	if (copy == NULL) {
+		return RAFT_ENOMEM;
+	}
+	memcpy(copy, address, len);
+	copy[len] = '\0';
+	servers = raft_realloc(conf->servers, (conf->n + 1) * sizeof(*servers));
+	if (servers == NULL) {
+		raft_free(copy);
+		return RAFT_ENOMEM;
+	}
+	conf->servers = servers;
+	servers[conf->n].id = id;
+	servers[conf->n].role = role;
+	servers[conf->n].address = copy;
+	conf->n++;
+	return 0;
+}
+
+int raft_configuration_add(struct raft_configuration *conf, raft_id id,
+			   const char *address, uint8_t role)
+{
+	if (address == NULL) {
+		return RAFT_EINVAL;
+	}
+	return add_n(conf, id, address, strlen(address), role);
+}
+
+int raft_configuration_copy(const struct raft_configuration *src,
+			    struct raft_configuration *dst)
+{
+	unsigned i;
+	int rv;
+	for (i = 0; i < src->n; i++) {
+		const struct raft_server *s = &src->servers[i];
+		rv = raft_configuration_add(dst, s->id, s->address, s->role);
+		if (rv != 0) {
+			raft_configuration_close(dst);
+			return rv;
+		}
+	}
+	return 0;
+}
+
+/* Encoding: u8 version, u32 n, then per member u64 id, u8 role, u16
+ * address length and the address bytes; integers little-endian. */
+static uint8_t *put_le(uint8_t *p, uint64_t v, unsigned bytes)
+{
+	unsigned i;
+	for (i = 0; i < bytes; i++) {
+		*p++ = (uint8_t)(v >> (8 * i));
+	}
+	return p;
+}
+
+static uint64_t get_le(const uint8_t *p, unsigned bytes)
+{
+	uint64_t v = 0;
+	unsigned i;
+	for (i = 0; i < bytes; i++) {
+		v |= (uint64_t)p[i] << (8 * i);
+	}
+	return v;
+}
+
+int raft_configuration_encode(const struct raft_configuration *conf,
+			      struct raft_buf *out)
+{
+	size_t len = 1 + 4;
+	uint8_t *p;
+	unsigned i;
+	for (i = 0; i < conf->n; i++) {
+		len += 8 + 1 + 2 + strlen(conf->servers[i].address);
+	}
+	out->base = raft_malloc(len);
+	if (out->base == NULL) {
+		return RAFT_ENOMEM;
+	}
+	out->len = len;
+	p = out->base;
+	p = put_le(p, CONF_VERSION, 1);
+	p = put_le(p, conf->n, 4);
+	for (i = 0; i < conf->n; i++) {
+		const struct raft_server *s = &conf->servers[i];
+		size_t alen = strlen(s->address);
+		p = put_le(p, s->id, 8);
+		p = put_le(p, s->role, 1);
+		p = put_le(p, alen, 2);
+		memcpy(p, s->address, alen);
+		p += alen;
+	}
+	RAFT_ASSERT((size_t)(p - (uint8_t *)out->base) == len);
+	return 0;
+}
+
+int raft_configuration_decode(const struct raft_buf *buf,
+			      struct raft_configuration *conf, char *errmsg,
+			      size_t errmsg_len)
+{
+	const uint8_t *p = buf->base;
+	size_t left = buf->len;
+	uint64_t n, i;
+	int rv;
+	char scratch[1];
+
+	if (errmsg == NULL) {
+		errmsg = scratch;
+		errmsg_len = sizeof(scratch);
+	}
+#define NEED(k, what)                                                          \
+	do {                                                                   \
+		if (left < (k)) {                                              \
+			snprintf(errmsg, errmsg_len,                           \
+				 "configuration truncated in %s", what);       \
+			rv = RAFT_ECORRUPT;                                    \
+			goto err_close;                                        \
+		}                                                              \
+	} while (0)
+	NEED(5, "header");
+	if (p[0] != CONF_VERSION) {
+		snprintf(errmsg, errmsg_len,
+			 "configuration version %u not supported", p[0]);
+		rv = RAFT_ECORRUPT;
+		goto err_close;
+	}
+	n = get_le(p + 1, 4);
+	p += 5;
+	left -= 5;
+	for (i = 0; i < n; i++) {
+		raft_id id;
+		uint8_t role;
+		size_t alen;
+		NEED(11, "member");
+		id = get_le(p, 8);
+		role = p[8];
+		alen = get_le(p + 9, 2);
+		p += 11;
+		left -= 11;
+		NEED(alen, "address");
+		if (memchr(p, '\0', alen) != NULL) {
+			snprintf(errmsg, errmsg_len,
+				 "configuration member %llu: address holds a "
+				 "NUL byte",
+				 (unsigned long long)id);
+			rv = RAFT_ECORRUPT;
+			goto err_close;
+		}
+		rv = add_n(conf, id, (const char *)p, alen, role);
+		if (rv == RAFT_EINVAL || rv == RAFT_EEXIST) {
+			snprintf(errmsg, errmsg_len,
+				 "configuration member %llu: %s",
+				 (unsigned long long)id,
+				 rv == RAFT_EEXIST ? "duplicate id"
+						   : "bad id, role or address");
+			rv = RAFT_ECORRUPT;
+		}
+		if (rv != 0) {
+			goto err_close;
+		}
+		p += alen;
+		left -= alen;
+	}
+#undef NEED
+	if (left != 0) {
+		snprintf(errmsg, errmsg_len,
+			 "configuration has %zu trailing bytes", left);
+		rv = RAFT_ECORRUPT;
+		goto err_close;
+	}
+	return 0;
+
+err_close:
+	raft_configuration_close(conf);
+	return rv;
+}
+
+int core_conf_prepare(struct raft_core *core, const struct raft_buf *data,
+		      raft_index index, struct conf_change *cc, char *errmsg,
+		      size_t errmsg_len)
+{
+	unsigned i;
+	int rv;
+	raft_configuration_init(&cc->conf);
+	cc->prs = NULL;
+	cc->index = index;
+	if (data != NULL) {
+		rv = raft_configuration_decode(data, &cc->conf, errmsg,
+					       errmsg_len);
+		if (rv != 0) {
+			return rv;
+		}
+	}
+	cc->prs = raft_calloc(cc->conf.n, sizeof(*cc->prs));
+	if (cc->prs == NULL) {
+		goto err_nomem;
+	}
+	for (i = 0; i < cc->conf.n; i++) {
+		const struct raft_server *s = &cc->conf.servers[i];
+		rv = progress_init(&cc->prs[i], s->id, s->role,
+				   core->cfg.max_inflight_msgs);
+		if (rv != 0) {
+			while (i-- > 0) {
+				progress_close(&cc->prs[i]);
+			}
+			raft_free(cc->prs);
+			goto err_nomem;
+		}
+		progress_reset(&cc->prs[i], log_last_index(&core->log));
+	}
+	return 0;
+
+err_nomem:
+	if (errmsg != NULL && errmsg_len > 0) {
+		snprintf(errmsg, errmsg_len, "configuration: %s",
+			 raft_strerror(RAFT_ENOMEM));
+	}
+	raft_configuration_close(&cc->conf);
+	cc->prs = NULL;
+	return RAFT_ENOMEM;
+}
+
+void core_conf_discard(struct conf_change *cc)
+{
+	unsigned i;
+	for (i = 0; i < cc->conf.n; i++) {
+		progress_close(&cc->prs[i]);
+	}
+	raft_free(cc->prs);
+	raft_configuration_close(&cc->conf);
+}
+
+void core_conf_install(struct raft_core *core, struct conf_change *cc)
+{
+	unsigned i;
+	/* Members that stay keep their progress (the inflight ring too). */
+	for (i = 0; i < cc->conf.n; i++) {
+		struct progress *old = core_progress(core, cc->conf.servers[i].id);
+		if (old != NULL) {
+			struct progress tmp = cc->prs[i];
+			uint8_t role = tmp.role;
+			cc->prs[i] = *old;
+			cc->prs[i].role = role;
+			*old = tmp;
+		}
+	}
+	for (i = 0; i < core->conf.n; i++) {
+		progress_close(&core->prs[i]);
+	}
+	raft_free(core->prs);
+	raft_configuration_close(&core->conf);
+	core->conf = cc->conf;
+	core->prs = cc->prs;
+	core->conf_index = cc->index;
+}
+
+const struct raft_entry *core_last_conf_entry(const struct raft_core *core,
+					      raft_index before)
+{
+	raft_index i = log_last_index(&core->log);
+	if (before == 0) {
+		return NULL;
+	}
+	if (i > before - 1) {
+		i = before - 1;
+	}
+	for (; i > core->log.offset; i--) {
+		const struct raft_entry *e = log_get(&core->log, i);
+		if (e != NULL && e->type == RAFT_ENTRY_CONF) {
+			return e;
+		}
+	}
+	return NULL;
+}
