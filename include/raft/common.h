@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #if defined(__GNUC__) && __GNUC__ >= 4
-#define RAFT_API __attribute__((visibility("default")))
+#define RAFT_API	 __attribute__((visibility("default")))
 #define RAFT_WARN_UNUSED __attribute__((warn_unused_result))
 #else
 #define RAFT_API

@@ -58,7 +58,7 @@ struct raft_entry {
 };
 
 enum raft_server_role {
-	RAFT_VOTER = 1,   /* counts in quorums, may become leader */
+	RAFT_VOTER = 1,	  /* counts in quorums, may become leader */
 	RAFT_LEARNER = 2, /* receives the log, never votes or campaigns */
 };
 
@@ -86,8 +86,8 @@ RAFT_API void raft_configuration_close(struct raft_configuration *conf);
  * Errors: RAFT_EINVAL (id 0, bad role, NULL address, address longer than
  * RAFT_ADDRESS_MAX_LEN), RAFT_EEXIST (id already present), RAFT_ENOMEM. */
 #define RAFT_ADDRESS_MAX_LEN 1024
-RAFT_API int raft_configuration_add(struct raft_configuration *conf,
-				    raft_id id, const char *address,
+RAFT_API int raft_configuration_add(struct raft_configuration *conf, raft_id id,
+				    const char *address,
 				    uint8_t role) RAFT_WARN_UNUSED;
 
 /* The member with this id, or NULL. */
@@ -99,9 +99,9 @@ RAFT_API unsigned
 raft_configuration_n_voters(const struct raft_configuration *conf);
 
 /* Deep copy into an initialized, empty dst. Errors: RAFT_ENOMEM. */
-RAFT_API int raft_configuration_copy(const struct raft_configuration *src,
-				     struct raft_configuration *dst)
-    RAFT_WARN_UNUSED;
+RAFT_API int
+raft_configuration_copy(const struct raft_configuration *src,
+			struct raft_configuration *dst) RAFT_WARN_UNUSED;
 
 /* Encodes into a fresh buffer allocated with raft_malloc(); the caller frees
  * out->base with raft_free(). Format (all integers little-endian):
@@ -124,11 +124,11 @@ RAFT_API int raft_configuration_decode(const struct raft_buf *buf,
  * ------------------------------------------------------------------------ */
 
 enum raft_message_type {
-	RAFT_MSG_VOTE = 1,	   /* RequestVote, or a pre-vote probe */
-	RAFT_MSG_VOTE_RESP = 2,	   /* answer to RAFT_MSG_VOTE */
-	RAFT_MSG_APPEND = 3,	   /* AppendEntries carrying entries */
-	RAFT_MSG_APPEND_RESP = 4,  /* answer to RAFT_MSG_APPEND */
-	RAFT_MSG_HEARTBEAT = 5,	   /* leader liveness, commit and read rounds */
+	RAFT_MSG_VOTE = 1,	  /* RequestVote, or a pre-vote probe */
+	RAFT_MSG_VOTE_RESP = 2,	  /* answer to RAFT_MSG_VOTE */
+	RAFT_MSG_APPEND = 3,	  /* AppendEntries carrying entries */
+	RAFT_MSG_APPEND_RESP = 4, /* answer to RAFT_MSG_APPEND */
+	RAFT_MSG_HEARTBEAT = 5,	  /* leader liveness, commit and read rounds */
 	RAFT_MSG_HEARTBEAT_RESP = 6,
 	RAFT_MSG_TIMEOUT_NOW = 7, /* leadership transfer: campaign at once */
 };
@@ -259,9 +259,9 @@ struct raft_core_state {
  * entry holding conf. entry->data is allocated with raft_malloc(); the
  * caller frees it with raft_free(). Errors: RAFT_EINVAL (no voter),
  * RAFT_ENOMEM. */
-RAFT_API int raft_core_bootstrap_entry(const struct raft_configuration *conf,
-				       struct raft_entry *entry)
-    RAFT_WARN_UNUSED;
+RAFT_API int
+raft_core_bootstrap_entry(const struct raft_configuration *conf,
+			  struct raft_entry *entry) RAFT_WARN_UNUSED;
 
 /* Creates a core from a config and recovered state (both borrowed). The
  * configuration in force is the last CONF entry of the log.
@@ -381,17 +381,17 @@ RAFT_API void raft_core_advance(struct raft_core *core);
  * ------------------------------------------------------------------------ */
 
 enum raft_progress_state {
-	RAFT_PROGRESS_PROBE = 1,     /* finding the match point, one at a time */
+	RAFT_PROGRESS_PROBE = 1, /* finding the match point, one at a time */
 	RAFT_PROGRESS_REPLICATE = 2, /* streaming within the in-flight window */
 };
 
 struct raft_peer_status {
 	raft_id id;
-	uint8_t role;	      /* enum raft_server_role */
-	uint8_t state;	      /* enum raft_progress_state; leader only */
+	uint8_t role;		/* enum raft_server_role */
+	uint8_t state;		/* enum raft_progress_state; leader only */
 	raft_index match_index; /* leader only */
 	raft_index next_index;	/* leader only */
-	bool recent_active;	/* leader only: heard from since the last check */
+	bool recent_active; /* leader only: heard from since the last check */
 };
 
 struct raft_core_status {
@@ -418,9 +418,9 @@ raft_core_configuration(const struct raft_core *core);
 
 /* Progress of the member with this id as the leader sees it. Errors:
  * RAFT_ENOTLEADER, RAFT_ENOTFOUND. */
-RAFT_API int raft_core_peer_status(const struct raft_core *core, raft_id id,
-				   struct raft_peer_status *st)
-    RAFT_WARN_UNUSED;
+RAFT_API int
+raft_core_peer_status(const struct raft_core *core, raft_id id,
+		      struct raft_peer_status *st) RAFT_WARN_UNUSED;
 
 /* Term of the entry at index (0 for index 0), or 0 if the log does not hold
  * it. */

@@ -5,6 +5,7 @@
 
 #include "core/core.h"
 #include "util/assert.h"
+#include "util/endian.h"
 #include "util/heap.h"
 
 #define CONF_VERSION 1
@@ -104,25 +105,6 @@ int raft_configuration_copy(const struct raft_configuration *src,
 
 /* Encoding: u8 version, u32 n, then per member u64 id, u8 role, u16
  * address length and the address bytes; integers little-endian. */
-static uint8_t *put_le(uint8_t *p, uint64_t v, unsigned bytes)
-{
-	unsigned i;
-	for (i = 0; i < bytes; i++) {
-		*p++ = (uint8_t)(v >> (8 * i));
-	}
-	return p;
-}
-
-static uint64_t get_le(const uint8_t *p, unsigned bytes)
-{
-	uint64_t v = 0;
-	unsigned i;
-	for (i = 0; i < bytes; i++) {
-		v |= (uint64_t)p[i] << (8 * i);
-	}
-	return v;
-}
-
 int raft_configuration_encode(const struct raft_configuration *conf,
 			      struct raft_buf *out)
 {
@@ -167,14 +149,14 @@ int raft_configuration_decode(const struct raft_buf *buf,
 		errmsg = scratch;
 		errmsg_len = sizeof(scratch);
 	}
-#define NEED(k, what)                                                          \
-	do {                                                                   \
-		if (left < (k)) {                                              \
-			snprintf(errmsg, errmsg_len,                           \
-				 "configuration truncated in %s", what);       \
-			rv = RAFT_ECORRUPT;                                    \
-			goto err_close;                                        \
-		}                                                              \
+#define NEED(k, what)                                                    \
+	do {                                                             \
+		if (left < (k)) {                                        \
+			snprintf(errmsg, errmsg_len,                     \
+				 "configuration truncated in %s", what); \
+			rv = RAFT_ECORRUPT;                              \
+			goto err_close;                                  \
+		}                                                        \
 	} while (0)
 	NEED(5, "header");
 	if (p[0] != CONF_VERSION) {
@@ -294,7 +276,8 @@ void core_conf_install(struct raft_core *core, struct conf_change *cc)
 	unsigned i;
 	/* Members that stay keep their progress (the inflight ring too). */
 	for (i = 0; i < cc->conf.n; i++) {
-		struct progress *old = core_progress(core, cc->conf.servers[i].id);
+		struct progress *old =
+		    core_progress(core, cc->conf.servers[i].id);
 		if (old != NULL) {
 			struct progress tmp = cc->prs[i];
 			uint8_t role = tmp.role;

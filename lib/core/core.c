@@ -188,8 +188,9 @@ static int check_config(const struct raft_core_config *c, char *errmsg,
 	} else if (c->max_inflight_msgs == 0) {
 		snprintf(errmsg, len, "max_inflight_msgs must not be 0");
 	} else if (c->max_append_entries == 0 || c->max_append_bytes == 0) {
-		snprintf(errmsg, len,
-			 "max_append_entries and max_append_bytes must not be 0");
+		snprintf(
+		    errmsg, len,
+		    "max_append_entries and max_append_bytes must not be 0");
 	} else {
 		return 0;
 	}
@@ -205,8 +206,8 @@ static int check_state(const struct raft_core_state *st, char *errmsg,
 		const struct raft_entry *e = &st->entries[i];
 		if (e->index != i + 1) {
 			snprintf(errmsg, len,
-				 "log entry %zu has index %llu, expected %zu", i,
-				 (unsigned long long)e->index, i + 1);
+				 "log entry %zu has index %llu, expected %zu",
+				 i, (unsigned long long)e->index, i + 1);
 			return RAFT_EINVAL;
 		}
 		if (e->term < prev_term || e->term > st->term || e->term == 0) {
@@ -233,7 +234,8 @@ static int check_state(const struct raft_core_state *st, char *errmsg,
 		return RAFT_EINVAL;
 	}
 	if (st->applied > st->n_entries) {
-		snprintf(errmsg, len, "applied index %llu beyond last index %zu",
+		snprintf(errmsg, len,
+			 "applied index %llu beyond last index %zu",
 			 (unsigned long long)st->applied, st->n_entries);
 		return RAFT_EINVAL;
 	}
@@ -348,9 +350,9 @@ void raft_core_free(struct raft_core *core)
  * Inputs
  * ------------------------------------------------------------------------ */
 
-#define NOT_IN_READY(core)                                                     \
-	RAFT_ASSERTF(!(core)->in_ready,                                        \
-		     "node %llu: core called between ready and advance",       \
+#define NOT_IN_READY(core)                                               \
+	RAFT_ASSERTF(!(core)->in_ready,                                  \
+		     "node %llu: core called between ready and advance", \
 		     (unsigned long long)(core)->cfg.id)
 
 void raft_core_tick(struct raft_core *core)
@@ -378,7 +380,8 @@ static int check_message(const struct raft_core *core,
 	if (m->type != RAFT_MSG_APPEND) {
 		return 0;
 	}
-	if (a->prev_term > m->term || (a->n_entries > 0 && a->entries == NULL)) {
+	if (a->prev_term > m->term ||
+	    (a->n_entries > 0 && a->entries == NULL)) {
 		return RAFT_EPROTO;
 	}
 	prev_term = a->prev_term;
@@ -438,10 +441,9 @@ int raft_core_step(struct raft_core *core, const struct raft_message *m)
 			 * is heard, a vote request is ignored, so a node that
 			 * cannot hear the leader does not depose it. A
 			 * leadership transfer is the exception. */
-			bool in_lease = core->cfg.check_quorum &&
-					core->leader_id != 0 &&
-					core->election_elapsed <
-					    core->cfg.election_ticks;
+			bool in_lease =
+			    core->cfg.check_quorum && core->leader_id != 0 &&
+			    core->election_elapsed < core->cfg.election_ticks;
 			if (in_lease && !m->vote.transfer) {
 				return 0;
 			}
@@ -725,7 +727,8 @@ int raft_core_peer_status(const struct raft_core *core, raft_id id,
 		st->id = id;
 		st->role = pr->role;
 		st->state = pr->state;
-		st->match_index = id == core->cfg.id ? core->persisted : pr->match;
+		st->match_index =
+		    id == core->cfg.id ? core->persisted : pr->match;
 		st->next_index = id == core->cfg.id
 				     ? log_last_index(&core->log) + 1
 				     : pr->next;

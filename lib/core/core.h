@@ -27,7 +27,8 @@ struct raft_core {
 	struct raft_core_config cfg;
 	uint64_t rand_state;
 
-	/* Persistent state (Figure 2): changed here, persisted by the caller. */
+	/* Persistent state (Figure 2): changed here, persisted by the caller.
+	 */
 	raft_term term;
 	raft_id vote;
 	struct log log;
@@ -54,10 +55,10 @@ struct raft_core {
 	unsigned transfer_elapsed;
 
 	/* Leader state. */
-	uint64_t seq;	       /* current heartbeat round */
-	bool round_unsent;     /* round seq has not been handed out yet */
+	uint64_t seq;		/* current heartbeat round */
+	bool round_unsent;	/* round seq has not been handed out yet */
 	bool committed_in_term; /* an entry of this term is committed */
-	raft_id transfer_to;   /* leadership transfer under way */
+	raft_id transfer_to;	/* leadership transfer under way */
 	struct pending_read *reads;
 	size_t n_reads;
 	size_t cap_reads;
@@ -75,9 +76,9 @@ struct raft_core {
 };
 
 /* Assert with the node id and term in the message. */
-#define CORE_ASSERTF(core, cond, fmt, ...)                                     \
-	RAFT_ASSERTF(cond, "node %llu term %llu: " fmt,                        \
-		     (unsigned long long)(core)->cfg.id,                       \
+#define CORE_ASSERTF(core, cond, fmt, ...)               \
+	RAFT_ASSERTF(cond, "node %llu term %llu: " fmt,  \
+		     (unsigned long long)(core)->cfg.id, \
 		     (unsigned long long)(core)->term, __VA_ARGS__)
 
 /* Member lookups in the configuration in force. */

@@ -126,10 +126,9 @@ void log_append_ref(struct log *log, raft_term term, uint8_t type,
 {
 	struct raft_entry *e;
 	RAFT_ASSERT(log->n < log->cap);
-	RAFT_ASSERTF(term >= log_last_term(log),
-		     "appending term %llu after term %llu",
-		     (unsigned long long)term,
-		     (unsigned long long)log_last_term(log));
+	RAFT_ASSERTF(
+	    term >= log_last_term(log), "appending term %llu after term %llu",
+	    (unsigned long long)term, (unsigned long long)log_last_term(log));
 	e = &log->ents[log->n];
 	e->term = term;
 	e->index = log_last_index(log) + 1;
@@ -141,8 +140,7 @@ void log_append_ref(struct log *log, raft_term term, uint8_t type,
 void log_truncate(struct log *log, raft_index from)
 {
 	RAFT_ASSERTF(from > log->offset, "truncate from %llu at offset %llu",
-		     (unsigned long long)from,
-		     (unsigned long long)log->offset);
+		     (unsigned long long)from, (unsigned long long)log->offset);
 	while (log_last_index(log) >= from) {
 		log->n--;
 		log_data_unref(log->ents[log->n].data);

@@ -14,9 +14,10 @@ struct log {
 	struct raft_entry *ents;
 	size_t n;
 	size_t cap;
-	raft_index offset;	 /* index just before ents[0] */
-	raft_term offset_term;	 /* term of the entry at offset */
-	raft_index unstable_from; /* first index not yet handed out to persist */
+	raft_index offset;     /* index just before ents[0] */
+	raft_term offset_term; /* term of the entry at offset */
+	raft_index
+	    unstable_from; /* first index not yet handed out to persist */
 };
 
 void log_init(struct log *log);

@@ -76,7 +76,8 @@ bool progress_is_paused(const struct progress *pr, size_t max_bytes)
 	if (pr->state == RAFT_PROGRESS_PROBE) {
 		return pr->probe_sent;
 	}
-	return in->count == in->cap || (max_bytes > 0 && in->bytes >= max_bytes);
+	return in->count == in->cap ||
+	       (max_bytes > 0 && in->bytes >= max_bytes);
 }
 
 bool progress_maybe_update(struct progress *pr, raft_index index)
@@ -85,7 +86,7 @@ bool progress_maybe_update(struct progress *pr, raft_index index)
 	if (pr->match < index) {
 		pr->match = index;
 		pr->probe_sent = false;
-			updated = true;
+		updated = true;
 	}
 	if (pr->next < index + 1) {
 		pr->next = index + 1;

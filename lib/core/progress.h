@@ -27,10 +27,10 @@ enum { VOTE_NONE = 0, VOTE_GRANTED = 1, VOTE_REJECTED = 2 };
 
 struct progress {
 	raft_id id;
-	uint8_t role;  /* enum raft_server_role */
-	uint8_t state; /* enum raft_progress_state */
-	uint8_t vote;  /* VOTE_*: this election's answer from this member */
-	bool probe_sent;    /* PROBE: one AppendEntries is out, wait */
+	uint8_t role;	 /* enum raft_server_role */
+	uint8_t state;	 /* enum raft_progress_state */
+	uint8_t vote;	 /* VOTE_*: this election's answer from this member */
+	bool probe_sent; /* PROBE: one AppendEntries is out, wait */
 	bool recent_active; /* heard from since the last quorum check */
 	raft_index match;   /* highest index known to match the leader's log */
 	raft_index next;    /* next index to send */

@@ -12,7 +12,8 @@ static int push_done(struct raft_core *core, uint64_t ctx, raft_index index,
 		     int status)
 {
 	if (core->n_done_reads == core->cap_done_reads) {
-		size_t cap = core->cap_done_reads ? core->cap_done_reads * 2 : 16;
+		size_t cap =
+		    core->cap_done_reads ? core->cap_done_reads * 2 : 16;
 		struct raft_read *r =
 		    raft_realloc(core->done_reads, cap * sizeof(*r));
 		if (r == NULL) {
@@ -79,8 +80,8 @@ static uint64_t quorum_seq(const struct raft_core *core)
 		}
 		for (j = 0; j < core->conf.n; j++) {
 			const struct progress *pj = &core->prs[j];
-			uint64_t s = pj->id == core->cfg.id ? core->seq
-							    : pj->acked_seq;
+			uint64_t s =
+			    pj->id == core->cfg.id ? core->seq : pj->acked_seq;
 			count += pj->role == RAFT_VOTER && s >= candidate;
 		}
 		if (count >= quorum) {
@@ -129,8 +130,8 @@ void read_fail_all(struct raft_core *core)
 {
 	size_t i;
 	for (i = 0; i < core->n_reads; i++) {
-		int rv = push_done(core, core->reads[i].ctx, 0,
-				   RAFT_ELEADERCHANGED);
+		int rv =
+		    push_done(core, core->reads[i].ctx, 0, RAFT_ELEADERCHANGED);
 		RAFT_ASSERT(rv == 0);
 	}
 	core->n_reads = 0;

@@ -108,7 +108,8 @@ static enum send_kind send_kind(const struct raft_core *core,
 	}
 	/* Nothing new: an empty AppendEntries still probes, or tells a
 	 * follower the new commit index without waiting for a heartbeat. */
-	if (pr->state == RAFT_PROGRESS_PROBE || pr->sent_commit < core->commit) {
+	if (pr->state == RAFT_PROGRESS_PROBE ||
+	    pr->sent_commit < core->commit) {
 		return SEND_EMPTY;
 	}
 	return SEND_NONE;
@@ -134,7 +135,8 @@ static bool send_append(struct raft_core *core, struct progress *pr,
 		while (prev + n < last && n < core->cfg.max_append_entries) {
 			const struct raft_entry *e =
 			    log_get(&core->log, prev + n + 1);
-			if (n > 0 && bytes + e->data.len > core->cfg.max_append_bytes) {
+			if (n > 0 &&
+			    bytes + e->data.len > core->cfg.max_append_bytes) {
 				break;
 			}
 			bytes += e->data.len;
@@ -145,7 +147,8 @@ static bool send_append(struct raft_core *core, struct progress *pr,
 			return false;
 		}
 		for (i = 0; i < n; i++) {
-			m.append.entries[i] = *log_get(&core->log, prev + i + 1);
+			m.append.entries[i] =
+			    *log_get(&core->log, prev + i + 1);
 			log_data_ref(m.append.entries[i].data);
 		}
 	}
@@ -331,10 +334,9 @@ static int store_entries(struct raft_core *core, const struct raft_message *m,
 		conf_entry = core_last_conf_entry(core, conflict);
 	}
 	if (conf_changed) {
-		rv = core_conf_prepare(core,
-				       conf_entry ? &conf_entry->data : NULL,
-				       conf_entry ? conf_entry->index : 0, &cc,
-				       NULL, 0);
+		rv = core_conf_prepare(
+		    core, conf_entry ? &conf_entry->data : NULL,
+		    conf_entry ? conf_entry->index : 0, &cc, NULL, 0);
 		if (rv != 0) {
 			rv = rv == RAFT_ECORRUPT ? RAFT_EPROTO : rv;
 			goto err_copies;
@@ -427,7 +429,8 @@ void replication_recv_append_resp(struct raft_core *core,
 {
 	const struct raft_msg_append_resp *r = &m->append_resp;
 	struct progress *pr = core_progress(core, m->from);
-	if (core->role != RAFT_LEADER || pr == NULL || m->from == core->cfg.id) {
+	if (core->role != RAFT_LEADER || pr == NULL ||
+	    m->from == core->cfg.id) {
 		return;
 	}
 	pr->recent_active = true;
@@ -471,8 +474,8 @@ void replication_recv_heartbeat(struct raft_core *core,
 	struct raft_message resp = {0};
 	raft_index last = log_last_index(&core->log);
 	follow(core, m);
-	core_commit_to(core, m->heartbeat.commit < last ? m->heartbeat.commit
-							: last);
+	core_commit_to(core,
+		       m->heartbeat.commit < last ? m->heartbeat.commit : last);
 	resp.type = RAFT_MSG_HEARTBEAT_RESP;
 	resp.to = m->from;
 	resp.term = core->term;
@@ -486,7 +489,8 @@ void replication_recv_heartbeat_resp(struct raft_core *core,
 {
 	struct progress *pr = core_progress(core, m->from);
 	uint64_t seq = m->heartbeat_resp.seq;
-	if (core->role != RAFT_LEADER || pr == NULL || m->from == core->cfg.id) {
+	if (core->role != RAFT_LEADER || pr == NULL ||
+	    m->from == core->cfg.id) {
 		return;
 	}
 	pr->recent_active = true;

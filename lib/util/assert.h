@@ -11,13 +11,12 @@ noreturn void raft_assert_fail(const char *file, int line, const char *expr,
     __attribute__((format(printf, 4, 5)));
 
 /* On in every build: the condition must not have side effects. */
-#define RAFT_ASSERT(cond)                                                      \
-	((cond) ? (void)0                                                      \
-		: raft_assert_fail(__FILE__, __LINE__, #cond, NULL))
+#define RAFT_ASSERT(cond) \
+	((cond) ? (void)0 : raft_assert_fail(__FILE__, __LINE__, #cond, NULL))
 
 /* Same, with a printf-style detail naming the values involved. */
-#define RAFT_ASSERTF(cond, ...)                                                \
-	((cond) ? (void)0                                                      \
+#define RAFT_ASSERTF(cond, ...) \
+	((cond) ? (void)0       \
 		: raft_assert_fail(__FILE__, __LINE__, #cond, __VA_ARGS__))
 
 /* Costly checks (log scans), compiled only with --enable-debug. */

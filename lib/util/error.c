@@ -6,8 +6,8 @@ const char *raft_strerror(int err)
 	switch (err) {
 	case 0:
 		return "success";
-#define RAFT_ERRNO_MSG_(name, value, msg)                                      \
-	case value:                                                            \
+#define RAFT_ERRNO_MSG_(name, value, msg) \
+	case value:                       \
 		return msg;
 		RAFT_ERRNO_MAP(RAFT_ERRNO_MSG_)
 #undef RAFT_ERRNO_MSG_
@@ -21,8 +21,8 @@ const char *raft_err_name(int err)
 	switch (err) {
 	case 0:
 		return "0";
-#define RAFT_ERRNO_NAME_(name, value, msg)                                     \
-	case value:                                                            \
+#define RAFT_ERRNO_NAME_(name, value, msg) \
+	case value:                        \
 		return "RAFT_" #name;
 		RAFT_ERRNO_MAP(RAFT_ERRNO_NAME_)
 #undef RAFT_ERRNO_NAME_
