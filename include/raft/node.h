@@ -1,0 +1,138 @@
+/* The embedding API: a Raft node running on the caller's libevent loop.
+ *
+ * A node ties the consensus core to LevelDB storage, TCP peer connections
+ * and the application's state machine. Threads:
+ *
+ *   - the caller's event loop runs the core, the sockets and the timers;
+ *     every raft_node_* call and every callback happens on it;
+ *   - a disk thread writes each round of log entries and hard state as
+ *     one synced LevelDB batch (group commit) while the loop goes on (a
+ *     leader's AppendEntries leave before its own write is done);
+ *   - an apply thread feeds committed entries, in batches, to the state
+ *     machine's apply function.
+ *
+ * Member addresses (struct raft_server.address) are "HOST:PORT" of the
+ * member's peer port, optionally followed by a space and anything the
+ * application wants to keep with the member (raftd keeps its client URL
+ * there); the node dials the first token.
+ */
+#ifndef RAFT_NODE_H
+#define RAFT_NODE_H
+
+#include <stdbool.h>
+
+#include "raft/core.h"
+
+struct event_base;
+struct raft_node;
+
+/* The application's replicated state machine. Its functions run on the
+ * apply thread (except applied_index, called once from raft_node_new). */
+struct raft_fsm {
+	void *data;
+	/* The index of the last entry the state machine holds durably (0 if
+	 * none): apply resumes after it on restart. */
+	raft_index (*applied_index)(struct raft_fsm *fsm);
+	/* Applies entries (every type, in log order, without gaps; only
+	 * RAFT_ENTRY_NORMAL carries application data) and sets results[i]
+	 * for each, which reaches the raft_apply_cb of the proposal. Returns
+	 * 0, or an error code with a message in errmsg: the node then stops
+	 * applying and reports the error (a state machine that cannot apply
+	 * must not go on). */
+	int (*apply)(struct raft_fsm *fsm, const struct raft_entry *entries,
+		     unsigned n, int *results, char *errmsg,
+		     size_t errmsg_len);
+};
+
+struct raft_node_config {
+	raft_id id;
+	uint64_t cluster_id;
+	const char *data_dir; /* the log lives in DATA_DIR/log */
+	const char *listen;   /* "HOST:PORT" for peer connections */
+	/* Members of a new cluster; used only when the data dir holds no
+	 * log yet (then it is created and bootstrapped with them). */
+	const struct raft_configuration *initial;
+	unsigned tick_ms;	 /* one core tick; default 100 */
+	unsigned election_ticks; /* default 10 */
+	unsigned heartbeat_ticks; /* default 1 */
+	size_t max_frame;	 /* largest peer frame accepted; default 64 MiB */
+	/* Called on the loop when the node stops for good (a disk or apply
+	 * error); msg says why. May be NULL. */
+	void (*on_fatal)(void *arg, int err, const char *msg);
+	void *on_fatal_arg;
+};
+
+/* Fills the defaults for every field but id, cluster_id, data_dir, listen
+ * and initial. */
+RAFT_API void raft_node_config_defaults(struct raft_node_config *config);
+
+/* Creates and starts a node on base: opens (or creates and bootstraps) the
+ * log, checks that the data dir belongs to this node id and cluster id,
+ * listens for peers and starts the threads. The fsm is borrowed for the
+ * node's lifetime. Errors (errmsg says exactly what): RAFT_EINVAL (bad
+ * config, foreign data dir), RAFT_ENOTFOUND (no log and no initial
+ * members), RAFT_ECORRUPT, RAFT_EIO (listen address taken, unreadable data
+ * dir), RAFT_ENOSPC, RAFT_ENOMEM. */
+RAFT_API int raft_node_new(struct event_base *base,
+			   const struct raft_node_config *config,
+			   struct raft_fsm *fsm, struct raft_node **out,
+			   char *errmsg, size_t errmsg_len) RAFT_WARN_UNUSED;
+
+/* Stops the node: pending proposals and reads fail with RAFT_ESHUTDOWN,
+ * the threads finish their current batch and join, sockets close. NULL is
+ * a no-op. */
+RAFT_API void raft_node_free(struct raft_node *node);
+
+/* status: 0 once the entry is committed and applied (result is what the
+ * state machine set), or RAFT_ELEADERCHANGED (the entry was replaced;
+ * it will never apply), RAFT_ESHUTDOWN. */
+typedef void (*raft_apply_cb)(void *arg, int status, raft_term term,
+			      raft_index index, int result);
+
+/* Proposes data (copied) as one log entry. The callback is called exactly
+ * once, later, unless an error is returned. Errors: RAFT_ENOTLEADER,
+ * RAFT_EBUSY (leadership transfer under way), RAFT_ESHUTDOWN (the node
+ * stopped after a fatal error), RAFT_ENOMEM. */
+RAFT_API int raft_node_apply(struct raft_node *node, const struct raft_buf *data,
+			     raft_apply_cb cb, void *arg) RAFT_WARN_UNUSED;
+
+/* status: 0 once the state machine applied the read index, so that a read
+ * of it now is linearizable; RAFT_ELEADERCHANGED, RAFT_ESHUTDOWN. */
+typedef void (*raft_read_cb)(void *arg, int status, raft_index index);
+
+/* Starts a ReadIndex read (leader only). The callback is called exactly
+ * once, later, unless an error is returned. Errors: RAFT_ENOTLEADER,
+ * RAFT_ESHUTDOWN, RAFT_ENOMEM. */
+RAFT_API int raft_node_read_index(struct raft_node *node, raft_read_cb cb,
+				  void *arg) RAFT_WARN_UNUSED;
+
+/* Hands leadership over (see raft_core_transfer_leader()). */
+RAFT_API int raft_node_transfer_leader(struct raft_node *node, raft_id to)
+    RAFT_WARN_UNUSED;
+
+struct raft_node_peer {
+	raft_id id;
+	uint8_t role; /* enum raft_server_role */
+	const char *address;
+	bool have_progress; /* the rest is known (this node leads) */
+	uint8_t state;	    /* enum raft_progress_state */
+	raft_index match_index;
+	raft_index next_index;
+	bool healthy; /* heard from within an election timeout */
+};
+
+struct raft_node_status {
+	struct raft_core_status core;
+	const char *fatal; /* why the node stopped, or NULL */
+	unsigned n_peers;
+	const struct raft_node_peer *peers; /* valid until the next call */
+};
+
+/* A snapshot of the node's state, borrowed until the next call. */
+RAFT_API void raft_node_status(struct raft_node *node,
+			       struct raft_node_status *st);
+
+/* The peer address of the listening socket actually bound ("HOST:PORT"). */
+RAFT_API const char *raft_node_listen_address(const struct raft_node *node);
+
+#endif /* RAFT_NODE_H */

@@ -1,0 +1,1 @@
+# raftctl and lib/client: filled in by their owner

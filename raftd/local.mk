@@ -1,0 +1,1 @@
+# raftd: filled in by its owner
