@@ -1,0 +1,1080 @@
+/* The runtime: a consensus core driven by a libevent loop, with a disk
+ * thread (group commit) and an apply thread (see include/raft/node.h).
+ *
+ * Data flow on the loop:
+ *
+ *   timer tick / peer message / API call
+ *        -> core -> ready batch -> disk job (entries, hard state, and the
+ *                                  frames that must wait for them)
+ *                               -> messages sent at once
+ *                               -> apply job (committed entries)
+ *   disk job done  -> held frames sent, raft_core_persisted()
+ *   apply job done -> proposal callbacks, raft_core_applied(), reads
+ *
+ * Threads hand finished jobs back through a pipe the loop watches. */
+#include <errno.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "node/worker.h"
+#include "raft/log.h"
+#include "raft/node.h"
+#include "raft/storage.h"
+#include "raft/transport.h"
+#include "transport/tcp.h"
+#include "util/assert.h"
+#include "util/heap.h"
+
+#define DEFAULT_MAX_FRAME (64u * 1024 * 1024)
+
+/* An encoded message waiting for a disk write to finish. */
+struct held_frame {
+	raft_id to;
+	uint8_t *data;
+	size_t len;
+};
+
+struct disk_job {
+	struct worker_job job; /* first */
+	bool has_hs;
+	struct raft_hard_state hs;
+	struct raft_entry *entries; /* deep copies */
+	size_t n;
+	struct held_frame *frames;
+	size_t n_frames;
+	int status;
+	char errmsg[512];
+};
+
+struct apply_job {
+	struct worker_job job;	    /* first */
+	struct raft_entry *entries; /* deep copies */
+	unsigned n;
+	int *results;
+	int status;
+	char errmsg[512];
+};
+
+struct proposal {
+	raft_index index;
+	raft_term term;
+	raft_apply_cb cb;
+	void *arg;
+};
+
+struct read_req {
+	uint64_t ctx;
+	raft_index index;
+	bool known; /* the core released it: wait for apply >= index */
+	raft_read_cb cb;
+	void *arg;
+};
+
+struct raft_node {
+	struct event_base *base;
+	raft_id id;
+	uint64_t cluster_id;
+	unsigned tick_ms;
+	struct raft_fsm *fsm;
+	struct raft_storage *storage;
+	struct raft_core *core;
+	struct tcp_transport *tr;
+	struct event *tick_ev;
+	struct event *ready_ev;
+	struct event *wake_ev;
+	int wake_pipe[2];
+	struct worker disk;
+	struct worker apply;
+	raft_index applied; /* the state machine holds entries up to here */
+
+	/* Proposals waiting for apply, ordered by index. */
+	struct proposal *props;
+	size_t props_head;
+	size_t props_n;
+	size_t props_cap;
+
+	struct read_req *reads;
+	size_t n_reads;
+	size_t cap_reads;
+	uint64_t next_ctx;
+
+	char *fatal;
+	void (*on_fatal)(void *arg, int err, const char *msg);
+	void *on_fatal_arg;
+	uint8_t last_role;
+
+	struct raft_node_peer *peers;
+	unsigned cap_peers;
+};
+
+void raft_node_config_defaults(struct raft_node_config *config)
+{
+	memset(config, 0, sizeof(*config));
+	config->tick_ms = 100;
+	config->election_ticks = 10;
+	config->heartbeat_ticks = 1;
+	config->max_frame = DEFAULT_MAX_FRAME;
+}
+
+/* ------------------------------------------------------------------------
+ * Threads
+ * ------------------------------------------------------------------------ */
+
+/* Disk thread: every queued job in one synced batch. The log after a job
+ * is the log before it with its entries replacing the suffix from their
+ * first index, so the batch is the jobs' entries folded that way. */
+static void disk_process(void *arg, struct worker_job *jobs)
+{
+	struct raft_node *node = arg;
+	const struct raft_hard_state *hs = NULL;
+	struct raft_entry *all = NULL;
+	size_t n = 0, cap = 0;
+	struct worker_job *j;
+	int rv = 0;
+	for (j = jobs; j != NULL; j = j->next) {
+		struct disk_job *d = (struct disk_job *)j;
+		size_t i;
+		if (d->has_hs) {
+			hs = &d->hs;
+		}
+		if (d->n == 0) {
+			continue;
+		}
+		if (n > 0) {
+			raft_index first = all[0].index;
+			raft_index at = d->entries[0].index;
+			n = at <= first ? 0 : (size_t)(at - first);
+		}
+		if (n + d->n > cap) {
+			size_t ncap = (n + d->n) * 2;
+			struct raft_entry *a =
+			    raft_realloc(all, ncap * sizeof(*a));
+			if (a == NULL) {
+				rv = RAFT_ENOMEM;
+				break;
+			}
+			all = a;
+			cap = ncap;
+		}
+		for (i = 0; i < d->n; i++) {
+			all[n++] = d->entries[i];
+		}
+	}
+	if (rv == 0) {
+		rv = raft_storage_write(node->storage, hs, all, n);
+	}
+	raft_free(all);
+	for (j = jobs; j != NULL; j = j->next) {
+		struct disk_job *d = (struct disk_job *)j;
+		d->status = rv;
+		if (rv != 0) {
+			snprintf(d->errmsg, sizeof(d->errmsg), "%s",
+				 rv == RAFT_ENOMEM
+				     ? "write log: out of memory"
+				     : raft_storage_errmsg(node->storage));
+		}
+	}
+}
+
+/* Apply thread: each job in order through the state machine. */
+static void apply_process(void *arg, struct worker_job *jobs)
+{
+	struct raft_node *node = arg;
+	struct worker_job *j;
+	bool failed = false;
+	for (j = jobs; j != NULL; j = j->next) {
+		struct apply_job *a = (struct apply_job *)j;
+		if (failed) {
+			a->status = RAFT_ESHUTDOWN;
+			snprintf(a->errmsg, sizeof(a->errmsg),
+				 "an earlier apply failed");
+			continue;
+		}
+		a->errmsg[0] = '\0';
+		a->status =
+		    node->fsm->apply(node->fsm, a->entries, a->n, a->results,
+				     a->errmsg, sizeof(a->errmsg));
+		failed = a->status != 0;
+	}
+}
+
+static void free_entries(struct raft_entry *entries, size_t n)
+{
+	size_t i;
+	for (i = 0; i < n; i++) {
+		raft_free(entries[i].data.base);
+	}
+	raft_free(entries);
+}
+
+static void disk_job_free(struct disk_job *d)
+{
+	size_t i;
+	free_entries(d->entries, d->n);
+	for (i = 0; i < d->n_frames; i++) {
+		raft_free(d->frames[i].data);
+	}
+	raft_free(d->frames);
+	raft_free(d);
+}
+
+static void apply_job_free(struct apply_job *a)
+{
+	free_entries(a->entries, a->n);
+	raft_free(a->results);
+	raft_free(a);
+}
+
+static struct raft_entry *copy_entries(const struct raft_entry *src, size_t n)
+{
+	struct raft_entry *dst = raft_calloc(n, sizeof(*dst));
+	size_t i;
+	if (dst == NULL) {
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		dst[i] = src[i];
+		dst[i].data.base = NULL;
+		if (src[i].data.len > 0) {
+			dst[i].data.base = raft_malloc(src[i].data.len);
+			if (dst[i].data.base == NULL) {
+				free_entries(dst, i);
+				return NULL;
+			}
+			memcpy(dst[i].data.base, src[i].data.base,
+			       src[i].data.len);
+		}
+	}
+	return dst;
+}
+
+/* ------------------------------------------------------------------------
+ * Proposals and reads
+ * ------------------------------------------------------------------------ */
+
+static struct proposal *prop_at(struct raft_node *node, size_t i)
+{
+	return &node->props[(node->props_head + i) % node->props_cap];
+}
+
+static int props_push(struct raft_node *node, const struct proposal *p)
+{
+	if (node->props_n == node->props_cap) {
+		size_t cap = node->props_cap ? node->props_cap * 2 : 64, i;
+		struct proposal *a = raft_malloc(cap * sizeof(*a));
+		if (a == NULL) {
+			return RAFT_ENOMEM;
+		}
+		for (i = 0; i < node->props_n; i++) {
+			a[i] = *prop_at(node, i);
+		}
+		raft_free(node->props);
+		node->props = a;
+		node->props_cap = cap;
+		node->props_head = 0;
+	}
+	*prop_at(node, node->props_n) = *p;
+	node->props_n++;
+	return 0;
+}
+
+static struct proposal props_pop_front(struct raft_node *node)
+{
+	struct proposal p = *prop_at(node, 0);
+	node->props_head = (node->props_head + 1) % node->props_cap;
+	node->props_n--;
+	return p;
+}
+
+/* Entries at index and above were replaced: their proposals never apply. */
+static void props_fail_from(struct raft_node *node, raft_index index)
+{
+	while (node->props_n > 0 &&
+	       prop_at(node, node->props_n - 1)->index >= index) {
+		struct proposal p = *prop_at(node, node->props_n - 1);
+		node->props_n--;
+		p.cb(p.arg, RAFT_ELEADERCHANGED, p.term, p.index, 0);
+	}
+}
+
+static void reads_remove(struct raft_node *node, size_t i)
+{
+	node->reads[i] = node->reads[--node->n_reads];
+}
+
+/* Answers the reads whose index the state machine reached. */
+static void reads_serve(struct raft_node *node)
+{
+	size_t i = 0;
+	while (i < node->n_reads) {
+		struct read_req r = node->reads[i];
+		if (r.known && r.index <= node->applied) {
+			reads_remove(node, i);
+			r.cb(r.arg, 0, r.index);
+		} else {
+			i++;
+		}
+	}
+}
+
+static void fail_all(struct raft_node *node, int status)
+{
+	while (node->props_n > 0) {
+		struct proposal p = props_pop_front(node);
+		p.cb(p.arg, status, p.term, p.index, 0);
+	}
+	while (node->n_reads > 0) {
+		struct read_req r = node->reads[0];
+		reads_remove(node, 0);
+		r.cb(r.arg, status, 0);
+	}
+}
+
+/* ------------------------------------------------------------------------
+ * The loop side
+ * ------------------------------------------------------------------------ */
+
+static void schedule(struct raft_node *node)
+{
+	if (node->fatal == NULL) {
+		event_active(node->ready_ev, 0, 0);
+	}
+}
+
+/* Stops the node for good: no more ticks, writes or applies. */
+static void node_fatal(struct raft_node *node, int err, const char *msg)
+{
+	if (node->fatal != NULL) {
+		return;
+	}
+	node->fatal = raft_malloc(strlen(msg) + 1);
+	if (node->fatal != NULL) {
+		strcpy(node->fatal, msg);
+	}
+	raft_log(RAFT_LOG_ERROR,
+		 "node %llu stopped: %s: it takes no more writes",
+		 (unsigned long long)node->id, msg);
+	evtimer_del(node->tick_ev);
+	fail_all(node, RAFT_ESHUTDOWN);
+	if (node->on_fatal != NULL) {
+		node->on_fatal(node->on_fatal_arg, err, msg);
+	}
+}
+
+/* Points the transport at every other member of the configuration. */
+static void sync_peers(struct raft_node *node)
+{
+	const struct raft_configuration *conf =
+	    raft_core_configuration(node->core);
+	unsigned i;
+	for (i = 0; i < conf->n; i++) {
+		const struct raft_server *s = &conf->servers[i];
+		char addr[RAFT_ADDRESS_MAX_LEN + 1];
+		size_t len = strcspn(s->address, " ");
+		if (s->id == node->id) {
+			continue;
+		}
+		memcpy(addr, s->address, len);
+		addr[len] = '\0';
+		if (tcp_transport_set_peer(node->tr, s->id, addr) != 0) {
+			raft_log(RAFT_LOG_WARN,
+				 "member %llu: address \"%s\" is not HOST:PORT",
+				 (unsigned long long)s->id, addr);
+		}
+	}
+}
+
+/* Builds the disk job of a ready batch, or NULL with *rv set. */
+static struct disk_job *make_disk_job(struct raft_node *node,
+				      const struct raft_ready *rd, int *rv)
+{
+	struct disk_job *d = raft_calloc(1, sizeof(*d));
+	size_t i;
+	*rv = RAFT_ENOMEM;
+	if (d == NULL) {
+		return NULL;
+	}
+	d->has_hs = rd->hard_state_changed;
+	d->hs = rd->hard_state;
+	if (rd->n_entries > 0) {
+		d->entries = copy_entries(rd->entries, rd->n_entries);
+		if (d->entries == NULL) {
+			goto err;
+		}
+		d->n = rd->n_entries;
+	}
+	if (rd->n_persisted_messages > 0) {
+		d->frames =
+		    raft_calloc(rd->n_persisted_messages, sizeof(*d->frames));
+		if (d->frames == NULL) {
+			goto err;
+		}
+		for (i = 0; i < rd->n_persisted_messages; i++) {
+			const struct raft_message *m =
+			    &rd->persisted_messages[i];
+			struct held_frame *f = &d->frames[i];
+			f->len = raft_wire_size(m);
+			f->data = raft_malloc(f->len);
+			if (f->data == NULL) {
+				goto err;
+			}
+			raft_wire_encode(m, node->cluster_id, f->data);
+			f->to = m->to;
+			d->n_frames++;
+		}
+	}
+	*rv = 0;
+	return d;
+err:
+	disk_job_free(d);
+	return NULL;
+}
+
+static struct apply_job *make_apply_job(const struct raft_ready *rd)
+{
+	struct apply_job *a = raft_calloc(1, sizeof(*a));
+	if (a == NULL) {
+		return NULL;
+	}
+	a->n = (unsigned)rd->n_committed;
+	a->entries = copy_entries(rd->committed, rd->n_committed);
+	a->results = raft_calloc(a->n, sizeof(*a->results));
+	if (a->entries == NULL || a->results == NULL) {
+		apply_job_free(a);
+		return NULL;
+	}
+	return a;
+}
+
+static void log_role_change(struct raft_node *node, const struct raft_ready *rd)
+{
+	if (rd->role == node->last_role) {
+		return;
+	}
+	node->last_role = rd->role;
+	if (rd->role == RAFT_LEADER) {
+		raft_log(RAFT_LOG_INFO, "node %llu is the leader in term %llu",
+			 (unsigned long long)node->id,
+			 (unsigned long long)rd->hard_state.term);
+	} else {
+		raft_log(RAFT_LOG_INFO, "node %llu is %s in term %llu",
+			 (unsigned long long)node->id, raft_role_name(rd->role),
+			 (unsigned long long)rd->hard_state.term);
+	}
+}
+
+/* Hands out everything the core has ready. */
+static void process_ready(struct raft_node *node)
+{
+	while (node->fatal == NULL && raft_core_has_ready(node->core)) {
+		struct raft_ready rd;
+		struct disk_job *d = NULL;
+		struct apply_job *a = NULL;
+		struct raft_read *reads = NULL;
+		size_t n_reads = 0, i;
+		bool conf = false;
+		int rv = 0;
+
+		raft_core_ready(node->core, &rd);
+		if (rd.hard_state_changed || rd.n_entries > 0 ||
+		    rd.n_persisted_messages > 0) {
+			d = make_disk_job(node, &rd, &rv);
+		}
+		if (rv == 0 && rd.n_committed > 0) {
+			a = make_apply_job(&rd);
+			rv = a == NULL ? RAFT_ENOMEM : 0;
+		}
+		if (rv == 0 && rd.n_reads > 0) {
+			reads = raft_malloc(rd.n_reads * sizeof(*reads));
+			rv = reads == NULL ? RAFT_ENOMEM : 0;
+			if (reads != NULL) {
+				memcpy(reads, rd.reads,
+				       rd.n_reads * sizeof(*reads));
+				n_reads = rd.n_reads;
+			}
+		}
+		for (i = 0; i < rd.n_entries; i++) {
+			conf |= rd.entries[i].type == RAFT_ENTRY_CONF;
+		}
+		for (i = 0; rv == 0 && i < rd.n_messages; i++) {
+			tcp_transport_send(node->tr, &rd.messages[i]);
+		}
+		if (rd.soft_state_changed) {
+			log_role_change(node, &rd);
+		}
+		raft_core_advance(node->core);
+
+		if (rv != 0) {
+			if (d != NULL) {
+				disk_job_free(d);
+			}
+			raft_free(reads);
+			node_fatal(node, rv,
+				   "out of memory handing out a batch");
+			return;
+		}
+		if (d != NULL) {
+			worker_submit(&node->disk, &d->job);
+		}
+		if (a != NULL) {
+			worker_submit(&node->apply, &a->job);
+		}
+		if (conf) {
+			sync_peers(node);
+		}
+		/* Callbacks run only now: they may call into the node. */
+		for (i = 0; i < n_reads; i++) {
+			size_t k;
+			for (k = 0; k < node->n_reads; k++) {
+				if (node->reads[k].ctx == reads[i].ctx) {
+					break;
+				}
+			}
+			if (k == node->n_reads) {
+				continue;
+			}
+			if (reads[i].status != 0) {
+				struct read_req r = node->reads[k];
+				reads_remove(node, k);
+				r.cb(r.arg, reads[i].status, 0);
+			} else {
+				node->reads[k].known = true;
+				node->reads[k].index = reads[i].index;
+			}
+		}
+		raft_free(reads);
+		reads_serve(node);
+	}
+}
+
+static void on_ready(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	process_ready(arg);
+}
+
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct raft_node *node = arg;
+	(void)fd;
+	(void)what;
+	raft_core_tick(node->core);
+	process_ready(node);
+}
+
+static void disk_done(struct raft_node *node, struct disk_job *d)
+{
+	size_t i;
+	if (d->status != 0) {
+		node_fatal(node, d->status, d->errmsg);
+		return;
+	}
+	for (i = 0; i < d->n_frames; i++) {
+		tcp_transport_send_frame(node->tr, d->frames[i].to,
+					 d->frames[i].data, d->frames[i].len);
+	}
+	if (d->n > 0) {
+		const struct raft_entry *last = &d->entries[d->n - 1];
+		raft_core_persisted(node->core, last->index, last->term);
+	}
+}
+
+static void apply_done(struct raft_node *node, struct apply_job *a)
+{
+	unsigned i;
+	if (a->status != 0) {
+		char msg[600];
+		snprintf(msg, sizeof(msg), "apply: %s",
+			 a->errmsg[0] ? a->errmsg : raft_strerror(a->status));
+		node_fatal(node, a->status, msg);
+		return;
+	}
+	for (i = 0; i < a->n; i++) {
+		const struct raft_entry *e = &a->entries[i];
+		while (node->props_n > 0 &&
+		       prop_at(node, 0)->index <= e->index) {
+			struct proposal p = props_pop_front(node);
+			int status = p.index == e->index && p.term == e->term
+					 ? 0
+					 : RAFT_ELEADERCHANGED;
+			p.cb(p.arg, status, e->term, e->index,
+			     status == 0 ? a->results[i] : 0);
+		}
+	}
+	if (a->n > 0) {
+		node->applied = a->entries[a->n - 1].index;
+		raft_core_applied(node->core, node->applied);
+	}
+}
+
+/* A thread finished jobs: take them back, in order. */
+static void on_wake(evutil_socket_t fd, short what, void *arg)
+{
+	struct raft_node *node = arg;
+	struct worker_job *j, *next;
+	char buf[256];
+	(void)what;
+	while (read(fd, buf, sizeof(buf)) > 0) {
+	}
+	for (j = worker_take_done(&node->disk); j != NULL; j = next) {
+		next = j->next;
+		if (node->fatal == NULL) {
+			disk_done(node, (struct disk_job *)j);
+		}
+		disk_job_free((struct disk_job *)j);
+	}
+	for (j = worker_take_done(&node->apply); j != NULL; j = next) {
+		next = j->next;
+		if (node->fatal == NULL) {
+			apply_done(node, (struct apply_job *)j);
+		}
+		apply_job_free((struct apply_job *)j);
+	}
+	reads_serve(node);
+	process_ready(node);
+}
+
+static void on_message(void *arg, const struct raft_message *m)
+{
+	struct raft_node *node = arg;
+	int rv;
+	if (node->fatal != NULL) {
+		return;
+	}
+	if (raft_configuration_get(raft_core_configuration(node->core),
+				   m->from) == NULL) {
+		raft_log(RAFT_LOG_WARN,
+			 "%s from node %llu refused: not a member",
+			 raft_message_type_name(m->type),
+			 (unsigned long long)m->from);
+		return;
+	}
+	rv = raft_core_step(node->core, m);
+	if (rv != 0) {
+		raft_log(RAFT_LOG_WARN, "%s from node %llu dropped: %s",
+			 raft_message_type_name(m->type),
+			 (unsigned long long)m->from, raft_strerror(rv));
+	}
+	schedule(node);
+}
+
+/* ------------------------------------------------------------------------
+ * API
+ * ------------------------------------------------------------------------ */
+
+int raft_node_apply(struct raft_node *node, const struct raft_buf *data,
+		    raft_apply_cb cb, void *arg)
+{
+	struct proposal p;
+	int rv;
+	if (node->fatal != NULL) {
+		return RAFT_ESHUTDOWN;
+	}
+	rv = raft_core_propose(node->core, data, 1, &p.term, &p.index);
+	if (rv != 0) {
+		return rv;
+	}
+	/* Older proposals at this index or above were truncated away. */
+	props_fail_from(node, p.index);
+	p.cb = cb;
+	p.arg = arg;
+	if (props_push(node, &p) != 0) {
+		/* The entry is in the log, but nobody will hear about it:
+		 * the caller learns it as a lost leadership (state unknown). */
+		schedule(node);
+		return RAFT_ENOMEM;
+	}
+	schedule(node);
+	return 0;
+}
+
+int raft_node_read_index(struct raft_node *node, raft_read_cb cb, void *arg)
+{
+	struct read_req *r;
+	int rv;
+	if (node->fatal != NULL) {
+		return RAFT_ESHUTDOWN;
+	}
+	if (node->n_reads == node->cap_reads) {
+		size_t cap = node->cap_reads ? node->cap_reads * 2 : 64;
+		r = raft_realloc(node->reads, cap * sizeof(*r));
+		if (r == NULL) {
+			return RAFT_ENOMEM;
+		}
+		node->reads = r;
+		node->cap_reads = cap;
+	}
+	rv = raft_core_read_index(node->core, node->next_ctx + 1);
+	if (rv != 0) {
+		return rv;
+	}
+	r = &node->reads[node->n_reads++];
+	r->ctx = ++node->next_ctx;
+	r->index = 0;
+	r->known = false;
+	r->cb = cb;
+	r->arg = arg;
+	schedule(node);
+	return 0;
+}
+
+int raft_node_transfer_leader(struct raft_node *node, raft_id to)
+{
+	int rv;
+	if (node->fatal != NULL) {
+		return RAFT_ESHUTDOWN;
+	}
+	rv = raft_core_transfer_leader(node->core, to);
+	schedule(node);
+	return rv;
+}
+
+void raft_node_status(struct raft_node *node, struct raft_node_status *st)
+{
+	const struct raft_configuration *conf =
+	    raft_core_configuration(node->core);
+	unsigned i;
+	memset(st, 0, sizeof(*st));
+	raft_core_status(node->core, &st->core);
+	st->fatal = node->fatal;
+	if (conf->n > node->cap_peers) {
+		struct raft_node_peer *p =
+		    raft_realloc(node->peers, conf->n * sizeof(*p));
+		if (p == NULL) {
+			return; /* no member list this time */
+		}
+		node->peers = p;
+		node->cap_peers = conf->n;
+	}
+	for (i = 0; i < conf->n; i++) {
+		const struct raft_server *s = &conf->servers[i];
+		struct raft_node_peer *p = &node->peers[i];
+		struct raft_peer_status ps;
+		memset(p, 0, sizeof(*p));
+		p->id = s->id;
+		p->role = s->role;
+		p->address = s->address;
+		if (raft_core_peer_status(node->core, s->id, &ps) == 0) {
+			p->have_progress = true;
+			p->state = ps.state;
+			p->match_index = ps.match_index;
+			p->next_index = ps.next_index;
+			p->healthy = ps.recent_active;
+		}
+	}
+	st->n_peers = conf->n;
+	st->peers = node->peers;
+}
+
+const char *raft_node_listen_address(const struct raft_node *node)
+{
+	return tcp_transport_address(node->tr);
+}
+
+/* ------------------------------------------------------------------------
+ * Creation
+ * ------------------------------------------------------------------------ */
+
+/* Opens the log in dir, or creates and bootstraps it. */
+static int open_storage(struct raft_node *node,
+			const struct raft_node_config *c, const char *dir,
+			char *errmsg, size_t errmsg_len)
+{
+	struct raft_storage_meta meta;
+	struct raft_hard_state hs = {1, 0};
+	struct raft_entry entry;
+	int rv;
+	rv = raft_storage_open(dir, &node->storage, errmsg, errmsg_len);
+	if (rv == 0) {
+		const struct raft_storage_meta *m =
+		    raft_storage_meta(node->storage);
+		if (c->id != 0 && c->id != m->id) {
+			snprintf(errmsg, errmsg_len,
+				 "data dir %s belongs to node %llu, not node "
+				 "%llu",
+				 c->data_dir, (unsigned long long)m->id,
+				 (unsigned long long)c->id);
+			return RAFT_EINVAL;
+		}
+		if (c->cluster_id != 0 && c->cluster_id != m->cluster_id) {
+			snprintf(errmsg, errmsg_len,
+				 "data dir %s belongs to cluster %016llx, not "
+				 "%016llx",
+				 c->data_dir, (unsigned long long)m->cluster_id,
+				 (unsigned long long)c->cluster_id);
+			return RAFT_EINVAL;
+		}
+		node->id = m->id;
+		node->cluster_id = m->cluster_id;
+		return 0;
+	}
+	if (rv != RAFT_ENOTFOUND) {
+		return rv;
+	}
+	if (c->initial == NULL || c->initial->n == 0) {
+		snprintf(errmsg, errmsg_len,
+			 "no log in %s: give the initial members to start a "
+			 "new cluster",
+			 c->data_dir);
+		return RAFT_ENOTFOUND;
+	}
+	if (c->id == 0 || c->cluster_id == 0) {
+		snprintf(errmsg, errmsg_len,
+			 "a new node needs a node id and a cluster id");
+		return RAFT_EINVAL;
+	}
+	if (raft_configuration_get(c->initial, c->id) == NULL) {
+		snprintf(errmsg, errmsg_len,
+			 "node %llu is not among the initial members",
+			 (unsigned long long)c->id);
+		return RAFT_EINVAL;
+	}
+	rv = raft_core_bootstrap_entry(c->initial, &entry);
+	if (rv != 0) {
+		snprintf(errmsg, errmsg_len, "initial members: %s",
+			 rv == RAFT_EINVAL ? "no voter" : raft_strerror(rv));
+		return rv;
+	}
+	meta.id = c->id;
+	meta.cluster_id = c->cluster_id;
+	rv =
+	    raft_storage_create(dir, &meta, &node->storage, errmsg, errmsg_len);
+	if (rv == 0) {
+		rv = raft_storage_write(node->storage, &hs, &entry, 1);
+		if (rv != 0) {
+			snprintf(errmsg, errmsg_len, "%s",
+				 raft_storage_errmsg(node->storage));
+		}
+	}
+	raft_free(entry.data.base);
+	node->id = c->id;
+	node->cluster_id = c->cluster_id;
+	return rv;
+}
+
+static int check_node_config(const struct raft_node_config *c, char *errmsg,
+			     size_t len)
+{
+	if (c->data_dir == NULL || c->data_dir[0] == '\0') {
+		snprintf(errmsg, len, "no data dir given");
+	} else if (c->listen == NULL || c->listen[0] == '\0') {
+		snprintf(errmsg, len, "no peer listen address given");
+	} else if (c->tick_ms == 0 || c->tick_ms > 60000) {
+		snprintf(errmsg, len, "tick %u ms outside [1, 60000]",
+			 c->tick_ms);
+	} else if (c->election_ticks < 2 || c->election_ticks > 1000) {
+		snprintf(errmsg, len, "election ticks %u outside [2, 1000]",
+			 c->election_ticks);
+	} else if (c->heartbeat_ticks == 0 ||
+		   c->heartbeat_ticks >= c->election_ticks) {
+		snprintf(errmsg, len,
+			 "heartbeat ticks %u outside [1, election ticks)",
+			 c->heartbeat_ticks);
+	} else if (c->max_frame < 4096) {
+		snprintf(errmsg, len, "max frame %zu below 4096 bytes",
+			 c->max_frame);
+	} else {
+		return 0;
+	}
+	return RAFT_EINVAL;
+}
+
+static uint64_t seed_from_environment(raft_id id)
+{
+	struct timespec ts;
+	uint64_t seed = id * 0x9e3779b97f4a7c15ULL;
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		uint64_t r;
+		if (read(fd, &r, sizeof(r)) == (ssize_t)sizeof(r)) {
+			seed ^= r;
+		}
+		close(fd);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return seed ^ (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 32);
+}
+
+static int start_core(struct raft_node *node, const struct raft_node_config *c,
+		      char *errmsg, size_t errmsg_len)
+{
+	struct raft_storage_state state;
+	struct raft_core_state cs;
+	struct raft_core_config cc;
+	int rv;
+	rv = raft_storage_load(node->storage, &state);
+	if (rv != 0) {
+		snprintf(errmsg, errmsg_len, "%s",
+			 raft_storage_errmsg(node->storage));
+		return rv;
+	}
+	node->applied =
+	    node->fsm->applied_index ? node->fsm->applied_index(node->fsm) : 0;
+	if (node->applied > state.n_entries) {
+		snprintf(errmsg, errmsg_len,
+			 "the state machine applied up to %llu but the log in "
+			 "%s ends at %zu",
+			 (unsigned long long)node->applied, c->data_dir,
+			 state.n_entries);
+		raft_storage_state_release(&state);
+		return RAFT_ECORRUPT;
+	}
+	raft_core_config_defaults(&cc, node->id);
+	cc.election_ticks = c->election_ticks;
+	cc.heartbeat_ticks = c->heartbeat_ticks;
+	cc.random_seed = seed_from_environment(node->id);
+	cs.term = state.term;
+	cs.vote = state.vote;
+	cs.entries = state.entries;
+	cs.n_entries = state.n_entries;
+	cs.applied = node->applied;
+	rv = raft_core_new(&cc, &cs, &node->core, errmsg, errmsg_len);
+	raft_storage_state_release(&state);
+	if (rv == RAFT_EINVAL) {
+		char detail[256];
+		snprintf(detail, sizeof(detail), "%s", errmsg);
+		snprintf(errmsg, errmsg_len, "log in %s: %s", c->data_dir,
+			 detail);
+		rv = RAFT_ECORRUPT;
+	}
+	return rv;
+}
+
+int raft_node_new(struct event_base *base, const struct raft_node_config *c,
+		  struct raft_fsm *fsm, struct raft_node **out, char *errmsg,
+		  size_t errmsg_len)
+{
+	struct raft_node *node;
+	struct timeval tv;
+	char dir[4096];
+	int rv;
+
+	rv = check_node_config(c, errmsg, errmsg_len);
+	if (rv != 0) {
+		return rv;
+	}
+	if (snprintf(dir, sizeof(dir), "%s/log", c->data_dir) >=
+	    (int)sizeof(dir)) {
+		snprintf(errmsg, errmsg_len, "data dir path too long");
+		return RAFT_EINVAL;
+	}
+	node = raft_calloc(1, sizeof(*node));
+	if (node == NULL) {
+		snprintf(errmsg, errmsg_len, "%s", raft_strerror(RAFT_ENOMEM));
+		return RAFT_ENOMEM;
+	}
+	node->base = base;
+	node->fsm = fsm;
+	node->tick_ms = c->tick_ms;
+	node->on_fatal = c->on_fatal;
+	node->on_fatal_arg = c->on_fatal_arg;
+	node->wake_pipe[0] = node->wake_pipe[1] = -1;
+	node->last_role = RAFT_FOLLOWER;
+
+	rv = open_storage(node, c, dir, errmsg, errmsg_len);
+	if (rv != 0) {
+		goto err;
+	}
+	rv = start_core(node, c, errmsg, errmsg_len);
+	if (rv != 0) {
+		goto err;
+	}
+	rv = tcp_transport_new(base, c->listen, node->cluster_id, node->id,
+			       c->max_frame ? c->max_frame : DEFAULT_MAX_FRAME,
+			       on_message, node, &node->tr, errmsg, errmsg_len);
+	if (rv != 0) {
+		goto err;
+	}
+	sync_peers(node);
+	if (pipe(node->wake_pipe) != 0 ||
+	    fcntl(node->wake_pipe[0], F_SETFL, O_NONBLOCK) != 0 ||
+	    fcntl(node->wake_pipe[1], F_SETFL, O_NONBLOCK) != 0) {
+		snprintf(errmsg, errmsg_len, "wake-up pipe: %s",
+			 strerror(errno));
+		rv = RAFT_EIO;
+		goto err;
+	}
+	node->wake_ev = event_new(base, node->wake_pipe[0],
+				  EV_READ | EV_PERSIST, on_wake, node);
+	node->ready_ev = event_new(base, -1, 0, on_ready, node);
+	node->tick_ev = event_new(base, -1, EV_PERSIST, on_tick, node);
+	if (node->wake_ev == NULL || node->ready_ev == NULL ||
+	    node->tick_ev == NULL) {
+		snprintf(errmsg, errmsg_len, "%s", raft_strerror(RAFT_ENOMEM));
+		rv = RAFT_ENOMEM;
+		goto err;
+	}
+	event_add(node->wake_ev, NULL);
+	tv.tv_sec = c->tick_ms / 1000;
+	tv.tv_usec = (c->tick_ms % 1000) * 1000;
+	event_add(node->tick_ev, &tv);
+	if (worker_start(&node->disk, disk_process, node, node->wake_pipe[1]) !=
+		0 ||
+	    worker_start(&node->apply, apply_process, node,
+			 node->wake_pipe[1]) != 0) {
+		snprintf(errmsg, errmsg_len, "cannot start threads");
+		rv = RAFT_ENOMEM;
+		goto err;
+	}
+	raft_log(RAFT_LOG_INFO,
+		 "node %llu of cluster %016llx: peers on %s, log in %s",
+		 (unsigned long long)node->id,
+		 (unsigned long long)node->cluster_id,
+		 tcp_transport_address(node->tr), dir);
+	schedule(node);
+	*out = node;
+	return 0;
+
+err:
+	raft_node_free(node);
+	return rv;
+}
+
+void raft_node_free(struct raft_node *node)
+{
+	struct worker_job *j, *next;
+	if (node == NULL) {
+		return;
+	}
+	worker_stop(&node->disk);
+	worker_stop(&node->apply);
+	for (j = worker_take_done(&node->disk); j != NULL; j = next) {
+		next = j->next;
+		disk_job_free((struct disk_job *)j);
+	}
+	for (j = worker_take_done(&node->apply); j != NULL; j = next) {
+		next = j->next;
+		apply_job_free((struct apply_job *)j);
+	}
+	worker_close(&node->disk);
+	worker_close(&node->apply);
+	fail_all(node, RAFT_ESHUTDOWN);
+	if (node->tick_ev != NULL) {
+		event_free(node->tick_ev);
+	}
+	if (node->ready_ev != NULL) {
+		event_free(node->ready_ev);
+	}
+	if (node->wake_ev != NULL) {
+		event_free(node->wake_ev);
+	}
+	if (node->wake_pipe[0] >= 0) {
+		close(node->wake_pipe[0]);
+		close(node->wake_pipe[1]);
+	}
+	tcp_transport_free(node->tr);
+	raft_core_free(node->core);
+	raft_storage_close(node->storage);
+	raft_free(node->props);
+	raft_free(node->reads);
+	raft_free(node->peers);
+	raft_free(node->fatal);
+	raft_free(node);
+}
