@@ -844,6 +844,12 @@ static int open_storage(struct raft_node *node,
 	}
 	meta.id = c->id;
 	meta.cluster_id = c->cluster_id;
+	if (mkdir(c->data_dir, 0750) != 0 && errno != EEXIST) {
+		snprintf(errmsg, errmsg_len, "create data dir %s: %s",
+			 c->data_dir, strerror(errno));
+		raft_free(entry.data.base);
+		return errno == ENOSPC ? RAFT_ENOSPC : RAFT_EIO;
+	}
 	rv =
 	    raft_storage_create(dir, &meta, &node->storage, errmsg, errmsg_len);
 	if (rv == 0) {

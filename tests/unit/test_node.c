@@ -1,0 +1,370 @@
+/* Tests of the runtime (lib/node): real nodes on one libevent loop, real
+ * LevelDB in a temporary directory, real sockets on 127.0.0.1. */
+#define _XOPEN_SOURCE 700
+#include <arpa/inet.h>
+#include <event2/event.h>
+#include <ftw.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "raft/log.h"
+#include "raft/node.h"
+#include "test.h"
+
+#define N 3
+
+struct mem_fsm {
+	struct raft_fsm fsm;
+	raft_index applied;
+	unsigned n_normal;
+};
+
+struct node_fixture {
+	char dir[64];
+	struct event_base *base;
+	struct raft_configuration conf;
+	char addr[N + 1][32];
+	struct raft_node *nodes[N + 1];
+	struct mem_fsm fsms[N + 1];
+	unsigned acked;
+	unsigned failed;
+	unsigned reads;
+	char err[512];
+};
+
+static raft_index mem_applied(struct raft_fsm *fsm)
+{
+	return ((struct mem_fsm *)fsm->data)->applied;
+}
+
+static int mem_apply(struct raft_fsm *fsm, const struct raft_entry *entries,
+		     unsigned n, int *results, char *errmsg, size_t len)
+{
+	struct mem_fsm *m = fsm->data;
+	unsigned i;
+	for (i = 0; i < n; i++) {
+		if (entries[i].index != m->applied + 1) {
+			snprintf(errmsg, len, "gap: %llu after %llu",
+				 (unsigned long long)entries[i].index,
+				 (unsigned long long)m->applied);
+			return RAFT_ECORRUPT;
+		}
+		m->applied = entries[i].index;
+		m->n_normal += entries[i].type == RAFT_ENTRY_NORMAL;
+		results[i] = (int)entries[i].index;
+	}
+	return 0;
+}
+
+static int remove_one(const char *path, const struct stat *st, int flag,
+		      struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* A port nobody listens on right now (a small race, fine for tests). */
+static unsigned free_port(void)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	unsigned port;
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &len) != 0) {
+		abort();
+	}
+	port = ntohs(sa.sin_port);
+	close(fd);
+	return port;
+}
+
+static void quiet(void *arg, int level, const char *line)
+{
+	(void)arg;
+	(void)level;
+	(void)line;
+}
+
+SETUP(node)
+{
+	unsigned i;
+	raft_log_configure(RAFT_LOG_ERROR, quiet, NULL);
+	strcpy(f->dir, "/tmp/raft-test-node-XXXXXX");
+	ASSERT_NOT_NULL(mkdtemp(f->dir));
+	f->base = event_base_new();
+	raft_configuration_init(&f->conf);
+	for (i = 1; i <= N; i++) {
+		snprintf(f->addr[i], sizeof(f->addr[i]), "127.0.0.1:%u",
+			 free_port());
+		ASSERT_OK(raft_configuration_add(&f->conf, i, f->addr[i],
+						 RAFT_VOTER));
+	}
+}
+
+TEARDOWN(node)
+{
+	unsigned i;
+	for (i = 1; i <= N; i++) {
+		raft_node_free(f->nodes[i]);
+	}
+	raft_configuration_close(&f->conf);
+	event_base_free(f->base);
+	nftw(f->dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void make_config(struct node_fixture *f, unsigned i,
+			struct raft_node_config *c, char *dd, size_t len)
+{
+	raft_node_config_defaults(c);
+	c->id = i;
+	c->cluster_id = 42;
+	snprintf(dd, len, "%s/n%u", f->dir, i);
+	c->data_dir = dd;
+	c->listen = f->addr[i];
+	c->initial = &f->conf;
+	c->tick_ms = 10;
+}
+
+static int start(struct node_fixture *f, unsigned i)
+{
+	struct raft_node_config c;
+	char dd[128];
+	int rv;
+	make_config(f, i, &c, dd, sizeof(dd));
+	f->fsms[i].fsm.data = &f->fsms[i];
+	f->fsms[i].fsm.applied_index = mem_applied;
+	f->fsms[i].fsm.apply = mem_apply;
+	rv = raft_node_new(f->base, &c, &f->fsms[i].fsm, &f->nodes[i], f->err,
+			   sizeof(f->err));
+	if (rv != 0) {
+		fprintf(stderr, "start node %u: %s\n", i, f->err);
+	}
+	return rv;
+}
+
+static void on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	*(bool *)arg = true;
+}
+
+/* Runs the loop until cond(f) holds; fails after timeout_ms. */
+static void run_until(struct node_fixture *f,
+		      bool (*cond)(struct node_fixture *f), unsigned timeout_ms)
+{
+	bool expired = false;
+	struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+	struct event *deadline = evtimer_new(f->base, on_deadline, &expired);
+	evtimer_add(deadline, &tv);
+	while (!cond(f) && !expired) {
+		event_base_loop(f->base, EVLOOP_ONCE);
+	}
+	event_free(deadline);
+	ASSERT_TRUE(cond(f));
+}
+
+static unsigned leader(struct node_fixture *f)
+{
+	unsigned i;
+	for (i = 1; i <= N; i++) {
+		struct raft_node_status st;
+		if (f->nodes[i] == NULL) {
+			continue;
+		}
+		raft_node_status(f->nodes[i], &st);
+		if (st.core.role == RAFT_LEADER) {
+			return i;
+		}
+	}
+	return 0;
+}
+
+static bool has_leader(struct node_fixture *f)
+{
+	return leader(f) != 0;
+}
+
+static void start_all(struct node_fixture *f)
+{
+	unsigned i;
+	for (i = 1; i <= N; i++) {
+		ASSERT_OK(start(f, i));
+	}
+	run_until(f, has_leader, 5000);
+}
+
+static void on_apply(void *arg, int status, raft_term term, raft_index index,
+		     int result)
+{
+	struct node_fixture *f = arg;
+	(void)term;
+	if (status == 0 && result == (int)index) {
+		f->acked++;
+	} else {
+		f->failed++;
+	}
+}
+
+static void on_read(void *arg, int status, raft_index index)
+{
+	struct node_fixture *f = arg;
+	(void)index;
+	if (status == 0) {
+		f->reads++;
+	}
+}
+
+static void propose(struct node_fixture *f, unsigned n)
+{
+	unsigned k, l = leader(f);
+	for (k = 0; k < n; k++) {
+		char buf[32];
+		struct raft_buf b = {buf, 0};
+		b.len = (size_t)snprintf(buf, sizeof(buf), "value-%u", k);
+		ASSERT_OK(raft_node_apply(f->nodes[l], &b, on_apply, f));
+	}
+}
+
+static bool all_applied_500(struct node_fixture *f)
+{
+	unsigned i;
+	for (i = 1; i <= N; i++) {
+		if (f->nodes[i] != NULL && f->fsms[i].n_normal < 500) {
+			return false;
+		}
+	}
+	return f->acked == 500;
+}
+
+TEST(node, three_nodes_elect_replicate_and_apply)
+{
+	start_all(f);
+	propose(f, 500);
+	run_until(f, all_applied_500, 10000);
+	ASSERT_EQ_U64(f->failed, 0);
+}
+
+static bool one_read(struct node_fixture *f)
+{
+	return f->reads == 1;
+}
+
+TEST(node, read_index_answers_on_the_leader)
+{
+	start_all(f);
+	ASSERT_OK(raft_node_read_index(f->nodes[leader(f)], on_read, f));
+	run_until(f, one_read, 5000);
+}
+
+TEST(node, a_follower_refuses_proposals)
+{
+	struct raft_buf b = {"x", 1};
+	unsigned follower;
+	start_all(f);
+	follower = leader(f) % N + 1;
+	ASSERT_RV(raft_node_apply(f->nodes[follower], &b, on_apply, f),
+		  RAFT_ENOTLEADER);
+	ASSERT_RV(raft_node_read_index(f->nodes[follower], on_read, f),
+		  RAFT_ENOTLEADER);
+}
+
+static bool node1_replayed(struct node_fixture *f)
+{
+	return f->fsms[1].n_normal >= 500;
+}
+
+TEST(node, a_restarted_node_recovers_from_its_data_dir)
+{
+	struct raft_node_config c;
+	char dd[128];
+	start_all(f);
+	propose(f, 500);
+	run_until(f, all_applied_500, 10000);
+	raft_node_free(f->nodes[1]);
+	f->nodes[1] = NULL;
+	/* Only the data dir and the address: identity comes from the dir. */
+	make_config(f, 1, &c, dd, sizeof(dd));
+	c.id = 0;
+	c.cluster_id = 0;
+	c.initial = NULL;
+	memset(&f->fsms[1], 0, sizeof(f->fsms[1]));
+	f->fsms[1].fsm.data = &f->fsms[1];
+	f->fsms[1].fsm.applied_index = mem_applied;
+	f->fsms[1].fsm.apply = mem_apply;
+	ASSERT_OK(raft_node_new(f->base, &c, &f->fsms[1].fsm, &f->nodes[1],
+				f->err, sizeof(f->err)));
+	run_until(f, node1_replayed, 10000);
+}
+
+TEST(node, a_data_dir_of_another_node_is_refused)
+{
+	struct raft_node_config c;
+	struct raft_node *other;
+	char dd[128];
+	ASSERT_OK(start(f, 1));
+	raft_node_free(f->nodes[1]);
+	f->nodes[1] = NULL;
+	make_config(f, 1, &c, dd, sizeof(dd));
+	c.id = 2;
+	ASSERT_RV(raft_node_new(f->base, &c, &f->fsms[1].fsm, &other, f->err,
+				sizeof(f->err)),
+		  RAFT_EINVAL);
+	ASSERT_STR_CONTAINS(f->err, "belongs to node 1, not node 2");
+	c.id = 1;
+	c.cluster_id = 43;
+	ASSERT_RV(raft_node_new(f->base, &c, &f->fsms[1].fsm, &other, f->err,
+				sizeof(f->err)),
+		  RAFT_EINVAL);
+	ASSERT_STR_CONTAINS(f->err, "belongs to cluster");
+}
+
+TEST(node, no_log_and_no_members_is_not_found)
+{
+	struct raft_node_config c;
+	struct raft_node *n;
+	char dd[128];
+	make_config(f, 1, &c, dd, sizeof(dd));
+	c.initial = NULL;
+	ASSERT_RV(raft_node_new(f->base, &c, &f->fsms[1].fsm, &n, f->err,
+				sizeof(f->err)),
+		  RAFT_ENOTFOUND);
+	ASSERT_STR_CONTAINS(f->err, "no log in");
+}
+
+TEST(node, a_taken_listen_address_is_refused)
+{
+	struct raft_node_config c;
+	struct raft_node *n;
+	char dd[128];
+	ASSERT_OK(start(f, 1));
+	make_config(f, 2, &c, dd, sizeof(dd));
+	c.listen = f->addr[1];
+	ASSERT_RV(raft_node_new(f->base, &c, &f->fsms[2].fsm, &n, f->err,
+				sizeof(f->err)),
+		  RAFT_EIO);
+	ASSERT_STR_CONTAINS(f->err, "listen on");
+}
+
+static const struct test_case node_cases[] = {
+    TEST_CASE(node, three_nodes_elect_replicate_and_apply),
+    TEST_CASE(node, read_index_answers_on_the_leader),
+    TEST_CASE(node, a_follower_refuses_proposals),
+    TEST_CASE(node, a_restarted_node_recovers_from_its_data_dir),
+    TEST_CASE(node, a_data_dir_of_another_node_is_refused),
+    TEST_CASE(node, no_log_and_no_members_is_not_found),
+    TEST_CASE(node, a_taken_listen_address_is_refused),
+    TEST_CASES_END,
+};
+
+TEST_MAIN(TEST_SUITE(node))
