@@ -209,11 +209,17 @@ int raft_wire_decode(const void *buf, size_t len, uint64_t cluster_id,
 		TAKE(&c, 8, m->vote.last_log_index);
 		TAKE(&c, 8, m->vote.last_log_term);
 		TAKE(&c, 1, flags);
+		if (flags > 3) {
+			goto bad_flags;
+		}
 		m->vote.pre_vote = flags & 1;
 		m->vote.transfer = (flags & 2) != 0;
 		break;
 	case RAFT_MSG_VOTE_RESP:
 		TAKE(&c, 1, flags);
+		if (flags > 3) {
+			goto bad_flags;
+		}
 		m->vote_resp.pre_vote = flags & 1;
 		m->vote_resp.granted = (flags & 2) != 0;
 		break;
@@ -257,6 +263,9 @@ int raft_wire_decode(const void *buf, size_t len, uint64_t cluster_id,
 		break;
 	case RAFT_MSG_APPEND_RESP:
 		TAKE(&c, 1, flags);
+		if (flags > 1) {
+			goto bad_flags;
+		}
 		m->append_resp.success = flags & 1;
 		TAKE(&c, 8, m->append_resp.index);
 		TAKE(&c, 8, m->append_resp.hint_index);
@@ -283,6 +292,12 @@ int raft_wire_decode(const void *buf, size_t len, uint64_t cluster_id,
 		return RAFT_EPROTO;
 	}
 	return 0;
+
+bad_flags:
+	snprintf(errmsg, errmsg_len, "%s frame has unknown flags %llu",
+		 raft_message_type_name(m->type), (unsigned long long)flags);
+	memset(m, 0, sizeof(*m));
+	return RAFT_EPROTO;
 
 truncated:
 	snprintf(errmsg, errmsg_len, "%s frame truncated",
