@@ -40,8 +40,7 @@ struct raft_fsm {
 	 * applying and reports the error (a state machine that cannot apply
 	 * must not go on). */
 	int (*apply)(struct raft_fsm *fsm, const struct raft_entry *entries,
-		     unsigned n, int *results, char *errmsg,
-		     size_t errmsg_len);
+		     unsigned n, int *results, char *errmsg, size_t errmsg_len);
 };
 
 struct raft_node_config {
@@ -52,10 +51,10 @@ struct raft_node_config {
 	/* Members of a new cluster; used only when the data dir holds no
 	 * log yet (then it is created and bootstrapped with them). */
 	const struct raft_configuration *initial;
-	unsigned tick_ms;	 /* one core tick; default 100 */
-	unsigned election_ticks; /* default 10 */
+	unsigned tick_ms;	  /* one core tick; default 100 */
+	unsigned election_ticks;  /* default 10 */
 	unsigned heartbeat_ticks; /* default 1 */
-	size_t max_frame;	 /* largest peer frame accepted; default 64 MiB */
+	size_t max_frame; /* largest peer frame accepted; default 64 MiB */
 	/* Called on the loop when the node stops for good (a disk or apply
 	 * error); msg says why. May be NULL. */
 	void (*on_fatal)(void *arg, int err, const char *msg);
@@ -93,8 +92,9 @@ typedef void (*raft_apply_cb)(void *arg, int status, raft_term term,
  * once, later, unless an error is returned. Errors: RAFT_ENOTLEADER,
  * RAFT_EBUSY (leadership transfer under way), RAFT_ESHUTDOWN (the node
  * stopped after a fatal error), RAFT_ENOMEM. */
-RAFT_API int raft_node_apply(struct raft_node *node, const struct raft_buf *data,
-			     raft_apply_cb cb, void *arg) RAFT_WARN_UNUSED;
+RAFT_API int raft_node_apply(struct raft_node *node,
+			     const struct raft_buf *data, raft_apply_cb cb,
+			     void *arg) RAFT_WARN_UNUSED;
 
 /* status: 0 once the state machine applied the read index, so that a read
  * of it now is linearizable; RAFT_ELEADERCHANGED, RAFT_ESHUTDOWN. */
@@ -107,8 +107,8 @@ RAFT_API int raft_node_read_index(struct raft_node *node, raft_read_cb cb,
 				  void *arg) RAFT_WARN_UNUSED;
 
 /* Hands leadership over (see raft_core_transfer_leader()). */
-RAFT_API int raft_node_transfer_leader(struct raft_node *node, raft_id to)
-    RAFT_WARN_UNUSED;
+RAFT_API int raft_node_transfer_leader(struct raft_node *node,
+				       raft_id to) RAFT_WARN_UNUSED;
 
 struct raft_node_peer {
 	raft_id id;
@@ -131,6 +131,25 @@ struct raft_node_status {
 /* A snapshot of the node's state, borrowed until the next call. */
 RAFT_API void raft_node_status(struct raft_node *node,
 			       struct raft_node_status *st);
+
+/* Faults injected on purpose, for tests (raftd exposes them only when
+ * started with failpoints enabled). */
+struct raft_node_faults {
+	/* Fail every disk write from now on with this code (RAFT_EIO or
+	 * RAFT_ENOSPC), as the disk would; 0: disks work. */
+	int disk_error;
+	/* Peers whose links are cut: nothing is sent to or accepted from
+	 * them (up to 16 ids, 0-terminated). */
+	raft_id cut[16];
+	/* Drop each message sent with this probability, in percent. */
+	unsigned drop_percent;
+};
+
+/* Replaces the injected faults (all zero: none). Errors: RAFT_EINVAL (a
+ * disk_error other than 0, RAFT_EIO or RAFT_ENOSPC; drop_percent > 100). */
+RAFT_API int
+raft_node_set_faults(struct raft_node *node,
+		     const struct raft_node_faults *faults) RAFT_WARN_UNUSED;
 
 /* The peer address of the listening socket actually bound ("HOST:PORT"). */
 RAFT_API const char *raft_node_listen_address(const struct raft_node *node);

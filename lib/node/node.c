@@ -89,6 +89,9 @@ struct raft_node {
 	struct event *ready_ev;
 	struct event *wake_ev;
 	int wake_pipe[2];
+	struct raft_node_faults faults;
+	int fault_disk_error; /* read by the disk thread: atomic access */
+	uint64_t fault_rng;
 	struct worker disk;
 	struct worker apply;
 	raft_index applied; /* the state machine holds entries up to here */
@@ -167,17 +170,29 @@ static void disk_process(void *arg, struct worker_job *jobs)
 		}
 	}
 	if (rv == 0) {
-		rv = raft_storage_write(node->storage, hs, all, n);
+		int injected =
+		    __atomic_load_n(&node->fault_disk_error, __ATOMIC_ACQUIRE);
+		rv = injected != 0
+			 ? injected
+			 : raft_storage_write(node->storage, hs, all, n);
 	}
 	raft_free(all);
 	for (j = jobs; j != NULL; j = j->next) {
 		struct disk_job *d = (struct disk_job *)j;
 		d->status = rv;
 		if (rv != 0) {
-			snprintf(d->errmsg, sizeof(d->errmsg), "%s",
-				 rv == RAFT_ENOMEM
-				     ? "write log: out of memory"
-				     : raft_storage_errmsg(node->storage));
+			if (__atomic_load_n(&node->fault_disk_error,
+					    __ATOMIC_ACQUIRE) == rv) {
+				snprintf(d->errmsg, sizeof(d->errmsg),
+					 "write log: injected fault: %s",
+					 raft_strerror(rv));
+			} else {
+				snprintf(
+				    d->errmsg, sizeof(d->errmsg), "%s",
+				    rv == RAFT_ENOMEM
+					? "write log: out of memory"
+					: raft_storage_errmsg(node->storage));
+			}
 		}
 	}
 }
@@ -339,6 +354,58 @@ static void fail_all(struct raft_node *node, int status)
 /* ------------------------------------------------------------------------
  * The loop side
  * ------------------------------------------------------------------------ */
+
+/* Whether the link to this peer is cut by an injected fault. */
+static bool fault_cut(const struct raft_node *node, raft_id id)
+{
+	unsigned i;
+	for (i = 0; i < 16 && node->faults.cut[i] != 0; i++) {
+		if (node->faults.cut[i] == id) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Whether an injected fault loses this outgoing message. */
+static bool fault_drops(struct raft_node *node, raft_id to)
+{
+	uint64_t x;
+	if (fault_cut(node, to)) {
+		return true;
+	}
+	if (node->faults.drop_percent == 0) {
+		return false;
+	}
+	x = node->fault_rng;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	node->fault_rng = x;
+	return x % 100 < node->faults.drop_percent;
+}
+
+int raft_node_set_faults(struct raft_node *node,
+			 const struct raft_node_faults *faults)
+{
+	if ((faults->disk_error != 0 && faults->disk_error != RAFT_EIO &&
+	     faults->disk_error != RAFT_ENOSPC) ||
+	    faults->drop_percent > 100) {
+		return RAFT_EINVAL;
+	}
+	node->faults = *faults;
+	__atomic_store_n(&node->fault_disk_error, faults->disk_error,
+			 __ATOMIC_RELEASE);
+	raft_log(RAFT_LOG_WARN,
+		 "node %llu: injected faults: disk error %s, %u%% dropped, "
+		 "links cut to %llu%s",
+		 (unsigned long long)node->id,
+		 faults->disk_error ? raft_err_name(faults->disk_error)
+				    : "none",
+		 faults->drop_percent, (unsigned long long)faults->cut[0],
+		 faults->cut[0] != 0 && faults->cut[1] != 0 ? " and more" : "");
+	return 0;
+}
 
 static void schedule(struct raft_node *node)
 {
@@ -503,7 +570,9 @@ static void process_ready(struct raft_node *node)
 			conf |= rd.entries[i].type == RAFT_ENTRY_CONF;
 		}
 		for (i = 0; rv == 0 && i < rd.n_messages; i++) {
-			tcp_transport_send(node->tr, &rd.messages[i]);
+			if (!fault_drops(node, rd.messages[i].to)) {
+				tcp_transport_send(node->tr, &rd.messages[i]);
+			}
 		}
 		if (rd.soft_state_changed) {
 			log_role_change(node, &rd);
@@ -577,6 +646,9 @@ static void disk_done(struct raft_node *node, struct disk_job *d)
 		return;
 	}
 	for (i = 0; i < d->n_frames; i++) {
+		if (fault_drops(node, d->frames[i].to)) {
+			continue;
+		}
 		tcp_transport_send_frame(node->tr, d->frames[i].to,
 					 d->frames[i].data, d->frames[i].len);
 	}
@@ -645,7 +717,7 @@ static void on_message(void *arg, const struct raft_message *m)
 {
 	struct raft_node *node = arg;
 	int rv;
-	if (node->fatal != NULL) {
+	if (node->fatal != NULL || fault_cut(node, m->from)) {
 		return;
 	}
 	if (raft_configuration_get(raft_core_configuration(node->core),
@@ -983,6 +1055,7 @@ int raft_node_new(struct event_base *base, const struct raft_node_config *c,
 	node->on_fatal_arg = c->on_fatal_arg;
 	node->wake_pipe[0] = node->wake_pipe[1] = -1;
 	node->last_role = RAFT_FOLLOWER;
+	node->fault_rng = 0x2545f4914f6cdd1dULL;
 
 	rv = open_storage(node, c, dir, errmsg, errmsg_len);
 	if (rv != 0) {

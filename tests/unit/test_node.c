@@ -356,7 +356,79 @@ TEST(node, a_taken_listen_address_is_refused)
 	ASSERT_STR_CONTAINS(f->err, "listen on");
 }
 
+static bool leader_failed(struct node_fixture *f)
+{
+	return f->failed > 0;
+}
+
+TEST(node, a_failing_disk_stops_writes_and_says_why)
+{
+	struct raft_node_faults faults;
+	struct raft_node_status st;
+	struct raft_buf b = {"x", 1};
+	unsigned l;
+	start_all(f);
+	l = leader(f);
+	memset(&faults, 0, sizeof(faults));
+	faults.disk_error = RAFT_ENOSPC;
+	ASSERT_OK(raft_node_set_faults(f->nodes[l], &faults));
+	ASSERT_OK(raft_node_apply(f->nodes[l], &b, on_apply, f));
+	run_until(f, leader_failed, 5000);
+	ASSERT_EQ_U64(f->acked, 0);
+	raft_node_status(f->nodes[l], &st);
+	ASSERT_NOT_NULL(st.fatal);
+	ASSERT_STR_CONTAINS(st.fatal, "no space left on device");
+	ASSERT_RV(raft_node_apply(f->nodes[l], &b, on_apply, f),
+		  RAFT_ESHUTDOWN);
+}
+
+static unsigned old_leader;
+
+static bool another_leader(struct node_fixture *f)
+{
+	unsigned i;
+	for (i = 1; i <= N; i++) {
+		struct raft_node_status st;
+		raft_node_status(f->nodes[i], &st);
+		if (i != old_leader && st.core.role == RAFT_LEADER) {
+			return true;
+		}
+	}
+	return false;
+}
+
+TEST(node, cutting_the_leader_off_elects_another)
+{
+	struct raft_node_faults faults;
+	unsigned i, k = 0;
+	start_all(f);
+	old_leader = leader(f);
+	memset(&faults, 0, sizeof(faults));
+	for (i = 1; i <= N; i++) {
+		if (i != old_leader) {
+			faults.cut[k++] = i;
+		}
+	}
+	ASSERT_OK(raft_node_set_faults(f->nodes[old_leader], &faults));
+	run_until(f, another_leader, 10000);
+}
+
+TEST(node, bad_faults_are_refused)
+{
+	struct raft_node_faults faults;
+	ASSERT_OK(start(f, 1));
+	memset(&faults, 0, sizeof(faults));
+	faults.disk_error = RAFT_EINVAL;
+	ASSERT_RV(raft_node_set_faults(f->nodes[1], &faults), RAFT_EINVAL);
+	faults.disk_error = 0;
+	faults.drop_percent = 101;
+	ASSERT_RV(raft_node_set_faults(f->nodes[1], &faults), RAFT_EINVAL);
+}
+
 static const struct test_case node_cases[] = {
+    TEST_CASE(node, a_failing_disk_stops_writes_and_says_why),
+    TEST_CASE(node, cutting_the_leader_off_elects_another),
+    TEST_CASE(node, bad_faults_are_refused),
     TEST_CASE(node, three_nodes_elect_replicate_and_apply),
     TEST_CASE(node, read_index_answers_on_the_leader),
     TEST_CASE(node, a_follower_refuses_proposals),
