@@ -59,6 +59,12 @@ struct raft_node_config {
 	 * error); msg says why. May be NULL. */
 	void (*on_fatal)(void *arg, int err, const char *msg);
 	void *on_fatal_arg;
+	/* Called on the loop when this node's role or the leader it knows
+	 * changes (the moment to start or stop leader-only work). May be
+	 * NULL. */
+	void (*on_state_change)(void *arg, uint8_t role, raft_id leader_id,
+				raft_term term);
+	void *on_state_change_arg;
 };
 
 /* Fills the defaults for every field but id, cluster_id, data_dir, listen

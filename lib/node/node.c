@@ -110,6 +110,9 @@ struct raft_node {
 	char *fatal;
 	void (*on_fatal)(void *arg, int err, const char *msg);
 	void *on_fatal_arg;
+	void (*on_state_change)(void *arg, uint8_t role, raft_id leader_id,
+				raft_term term);
+	void *on_state_change_arg;
 	uint8_t last_role;
 
 	struct raft_node_peer *peers;
@@ -545,7 +548,10 @@ static void process_ready(struct raft_node *node)
 		struct apply_job *a = NULL;
 		struct raft_read *reads = NULL;
 		size_t n_reads = 0, i;
-		bool conf = false;
+		bool conf = false, soft = false;
+		uint8_t role = 0;
+		raft_id leader_id = 0;
+		raft_term term = 0;
 		int rv = 0;
 
 		raft_core_ready(node->core, &rd);
@@ -576,6 +582,10 @@ static void process_ready(struct raft_node *node)
 		}
 		if (rd.soft_state_changed) {
 			log_role_change(node, &rd);
+			soft = true;
+			role = rd.role;
+			leader_id = rd.leader_id;
+			term = rd.hard_state.term;
 		}
 		raft_core_advance(node->core);
 
@@ -619,6 +629,10 @@ static void process_ready(struct raft_node *node)
 		}
 		raft_free(reads);
 		reads_serve(node);
+		if (soft && node->on_state_change != NULL) {
+			node->on_state_change(node->on_state_change_arg, role,
+					      leader_id, term);
+		}
 	}
 }
 
@@ -1053,21 +1067,26 @@ int raft_node_new(struct event_base *base, const struct raft_node_config *c,
 	node->tick_ms = c->tick_ms;
 	node->on_fatal = c->on_fatal;
 	node->on_fatal_arg = c->on_fatal_arg;
+	node->on_state_change = c->on_state_change;
+	node->on_state_change_arg = c->on_state_change_arg;
 	node->wake_pipe[0] = node->wake_pipe[1] = -1;
 	node->last_role = RAFT_FOLLOWER;
 	node->fault_rng = 0x2545f4914f6cdd1dULL;
 
+	/* Bind first: a taken port must leave no new log behind. The ids
+	 * are known once the log is open; no frame is read before. */
+	rv = tcp_transport_new(base, c->listen, 0, 0,
+			       c->max_frame ? c->max_frame : DEFAULT_MAX_FRAME,
+			       on_message, node, &node->tr, errmsg, errmsg_len);
+	if (rv != 0) {
+		goto err;
+	}
 	rv = open_storage(node, c, dir, errmsg, errmsg_len);
 	if (rv != 0) {
 		goto err;
 	}
+	tcp_transport_set_identity(node->tr, node->cluster_id, node->id);
 	rv = start_core(node, c, errmsg, errmsg_len);
-	if (rv != 0) {
-		goto err;
-	}
-	rv = tcp_transport_new(base, c->listen, node->cluster_id, node->id,
-			       c->max_frame ? c->max_frame : DEFAULT_MAX_FRAME,
-			       on_message, node, &node->tr, errmsg, errmsg_len);
 	if (rv != 0) {
 		goto err;
 	}

@@ -499,6 +499,13 @@ void tcp_transport_free(struct tcp_transport *t)
 	raft_free(t);
 }
 
+void tcp_transport_set_identity(struct tcp_transport *t, uint64_t cluster_id,
+				raft_id self)
+{
+	t->cluster_id = cluster_id;
+	t->self = self;
+}
+
 const char *tcp_transport_address(const struct tcp_transport *t)
 {
 	return t->address;

@@ -21,6 +21,11 @@ int tcp_transport_new(struct event_base *base, const char *listen,
 
 void tcp_transport_free(struct tcp_transport *t);
 
+/* Sets the cluster id frames must carry and this node's id (before the
+ * loop runs: until then no frame is read). */
+void tcp_transport_set_identity(struct tcp_transport *t, uint64_t cluster_id,
+				raft_id self);
+
 /* The bound address ("HOST:PORT"). */
 const char *tcp_transport_address(const struct tcp_transport *t);
 
