@@ -284,7 +284,10 @@ RAFT_API void raft_core_tick(struct raft_core *core);
  * addressed to this node are refused.
  * Errors: RAFT_EINVAL (not for this node, from itself, unknown type),
  * RAFT_EPROTO (inconsistent content: entries not contiguous, terms out of
- * order, a CONF entry that does not decode), RAFT_ENOMEM. On an error the
+ * order, a CONF entry that does not decode; or a message that proves Raft
+ * broken on the sender's side: a second leader in this node's term, a
+ * change to an entry this node knows is committed), RAFT_ENOMEM. On an
+ * error the
  * message is dropped as if it was lost (a higher term it carried may have
  * been adopted, as Raft allows for any message). */
 RAFT_API int raft_core_step(struct raft_core *core,

@@ -202,6 +202,11 @@ static int check_state(const struct raft_core_state *st, char *errmsg,
 {
 	size_t i;
 	raft_term prev_term = 0;
+	if (st->n_entries > 0 && st->entries == NULL) {
+		snprintf(errmsg, len, "%zu log entries but no entry array",
+			 st->n_entries);
+		return RAFT_EINVAL;
+	}
 	for (i = 0; i < st->n_entries; i++) {
 		const struct raft_entry *e = &st->entries[i];
 		if (e->index != i + 1) {
@@ -474,8 +479,7 @@ int raft_core_step(struct raft_core *core, const struct raft_message *m)
 		replication_recv_append_resp(core, m);
 		break;
 	case RAFT_MSG_HEARTBEAT:
-		replication_recv_heartbeat(core, m);
-		break;
+		return replication_recv_heartbeat(core, m);
 	case RAFT_MSG_HEARTBEAT_RESP:
 		replication_recv_heartbeat_resp(core, m);
 		break;

@@ -255,17 +255,19 @@ bool replication_maybe_commit(struct raft_core *core)
 }
 
 /* A message of the current term from the leader: follow it. */
-static void follow(struct raft_core *core, const struct raft_message *m)
+static int follow(struct raft_core *core, const struct raft_message *m)
 {
-	CORE_ASSERTF(core, core->role != RAFT_LEADER,
-		     "two leaders in one term: %llu hears from %llu",
-		     (unsigned long long)core->cfg.id,
-		     (unsigned long long)m->from);
+	/* Another leader of our own term: Raft is broken somewhere else (or
+	 * the peer lies). Refuse it; our own state stays consistent. */
+	if (core->role == RAFT_LEADER) {
+		return RAFT_EPROTO;
+	}
 	if (core->role != RAFT_FOLLOWER) {
 		election_become_follower(core, core->term, m->from);
 	}
 	core->leader_id = m->from;
 	core->election_elapsed = 0;
+	return 0;
 }
 
 static void reject_append(struct raft_core *core, const struct raft_message *m)
@@ -306,10 +308,11 @@ static int store_entries(struct raft_core *core, const struct raft_message *m,
 	bool conf_changed = false;
 	int rv;
 
-	CORE_ASSERTF(core, conflict > core->commit,
-		     "entry %llu conflicts but is committed (commit %llu)",
-		     (unsigned long long)conflict,
-		     (unsigned long long)core->commit);
+	/* A committed entry never changes: a leader that says otherwise is
+	 * refused (Raft is broken on its side, or it lies). */
+	if (conflict <= core->commit) {
+		return RAFT_EPROTO;
+	}
 	copies = raft_malloc(n * sizeof(*copies));
 	if (copies == NULL) {
 		return RAFT_ENOMEM;
@@ -384,7 +387,10 @@ int replication_recv_append(struct raft_core *core,
 	uint32_t first = 0;
 	int rv;
 
-	follow(core, m);
+	rv = follow(core, m);
+	if (rv != 0) {
+		return rv;
+	}
 	/* Entries at or below the log's offset are committed and compacted:
 	 * they match by definition (Log Matching). */
 	if (a->prev_index < core->log.offset) {
@@ -468,12 +474,15 @@ void replication_recv_append_resp(struct raft_core *core,
 	read_check(core);
 }
 
-void replication_recv_heartbeat(struct raft_core *core,
-				const struct raft_message *m)
+int replication_recv_heartbeat(struct raft_core *core,
+			       const struct raft_message *m)
 {
 	struct raft_message resp = {0};
 	raft_index last = log_last_index(&core->log);
-	follow(core, m);
+	int rv = follow(core, m);
+	if (rv != 0) {
+		return rv;
+	}
 	core_commit_to(core,
 		       m->heartbeat.commit < last ? m->heartbeat.commit : last);
 	resp.type = RAFT_MSG_HEARTBEAT_RESP;
@@ -482,6 +491,7 @@ void replication_recv_heartbeat(struct raft_core *core,
 	resp.heartbeat_resp.seq = m->heartbeat.seq;
 	resp.heartbeat_resp.last_index = last;
 	core_send(core, &resp, false);
+	return 0;
 }
 
 void replication_recv_heartbeat_resp(struct raft_core *core,

@@ -26,15 +26,16 @@ bool replication_needs_flush(const struct raft_core *core);
  * term (Raft section 5.4.2). Returns whether commit moved. */
 bool replication_maybe_commit(struct raft_core *core);
 
-/* Handlers, for messages of the current term. Errors (append only):
- * RAFT_ENOMEM, RAFT_EPROTO (a CONF entry that does not decode); the
- * message is then dropped and state is unchanged. */
+/* Handlers, for messages of the current term. Errors (append and
+ * heartbeat): RAFT_ENOMEM, RAFT_EPROTO (a CONF entry that does not decode,
+ * a second leader in our term, a change to a committed entry); the message
+ * is then dropped and state is unchanged. */
 int replication_recv_append(struct raft_core *core,
 			    const struct raft_message *m);
 void replication_recv_append_resp(struct raft_core *core,
 				  const struct raft_message *m);
-void replication_recv_heartbeat(struct raft_core *core,
-				const struct raft_message *m);
+int replication_recv_heartbeat(struct raft_core *core,
+			       const struct raft_message *m);
 void replication_recv_heartbeat_resp(struct raft_core *core,
 				     const struct raft_message *m);
 
