@@ -1,0 +1,108 @@
+/* What http.c and status.c share: the server and the error answers. */
+#ifndef RAFT_RAFTD_HTTP_INTERNAL_H
+#define RAFT_RAFTD_HTTP_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "http.h"
+
+struct evbuffer;
+struct evhttp;
+struct evhttp_bound_socket;
+struct evhttp_request;
+struct pending;
+
+/* The error codes of API.md answers: stable snake_case, counted per code
+ * in raftd_errors_total. */
+#define HTTP_ERRORS(X)                              \
+	X(BAD_REQUEST, "bad_request")               \
+	X(NOT_FOUND, "not_found")                   \
+	X(METHOD_NOT_ALLOWED, "method_not_allowed") \
+	X(COMPARE_FAILED, "compare_failed")         \
+	X(ALREADY_EXISTS, "already_exists")         \
+	X(TOO_LARGE, "too_large")                   \
+	X(NOT_LEADER, "not_leader")                 \
+	X(NO_LEADER, "no_leader")                   \
+	X(LEADER_CHANGED, "leader_changed")         \
+	X(BUSY, "busy")                             \
+	X(TIMEOUT, "timeout")                       \
+	X(NOT_MEMBER, "not_member")                 \
+	X(NODE_STOPPED, "node_stopped")             \
+	X(SHUTTING_DOWN, "shutting_down")           \
+	X(NOT_IMPLEMENTED, "not_implemented")       \
+	X(INTERNAL, "internal")
+
+enum http_error {
+#define HTTP_ERROR_ENUM_(id, name) HTTP_ERR_##id,
+	HTTP_ERRORS(HTTP_ERROR_ENUM_)
+#undef HTTP_ERROR_ENUM_
+	    HTTP_N_ERRORS
+};
+
+extern const char *const http_error_names[HTTP_N_ERRORS];
+
+/* Upper bounds (seconds) of the apply latency histogram's buckets. */
+#define HTTP_LATENCY_BUCKETS 13
+extern const double http_latency_bounds[HTTP_LATENCY_BUCKETS];
+
+struct http_server {
+	struct event_base *base;
+	struct evhttp *http;
+	struct evhttp_bound_socket *bound; /* NULL once detached */
+	struct raft_node *node; /* NULL until attached, after detach */
+	struct kv *kv;
+	size_t max_value_bytes;
+	unsigned request_timeout_ms;
+	struct event *sample_ev;
+	struct pending *pending; /* requests waiting for the node */
+	/* For /metrics. */
+	raft_id last_leader;
+	uint64_t leader_changes;
+	uint64_t replies[600]; /* per HTTP status */
+	uint64_t errors[HTTP_N_ERRORS];
+	uint64_t latency_counts[HTTP_LATENCY_BUCKETS + 1]; /* last: +Inf */
+	double latency_sum;
+};
+
+/* Sends an answer (body borrowed, may be NULL; content_type may be NULL)
+ * and counts its status. Every answer goes through here. */
+void http_send(struct http_server *s, struct evhttp_request *req, int status,
+	       const char *content_type, struct evbuffer *body);
+
+/* Answers with the API.md error shape {"error": {"code", "message",
+ * "leader_id", "leader_url"}} (the leader fields when known) and counts
+ * the code. The message is one sentence. */
+void http_reply_error(struct http_server *s, struct evhttp_request *req,
+		      int status, enum http_error code, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* 405 with an Allow header. */
+void http_reply_bad_method(struct http_server *s, struct evhttp_request *req,
+			   const char *allow);
+
+/* Sends body (borrowed) as application/json. */
+void http_reply_json(struct http_server *s, struct evhttp_request *req,
+		     int status, struct evbuffer *body);
+
+/* Appends len bytes of s as a JSON string (escaping quotes, backslashes
+ * and control characters; other bytes pass as they are). */
+void http_json_string(struct evbuffer *b, const char *s, size_t len);
+
+/* The leader as this node knows it: false if unknown. url gets its client
+ * URL, or "" if its address has none. */
+bool http_leader(struct http_server *s, raft_id *id, char *url, size_t url_len);
+
+/* See http.c. */
+void http_split_member_address(const char *address, char *peer, size_t peer_len,
+			       char *client, size_t client_len);
+
+const char *http_method_name(struct evhttp_request *req);
+
+/* http_status.c: the inspection endpoints. */
+void http_status_serve(struct http_server *s, struct evhttp_request *req);
+void http_status_members(struct http_server *s, struct evhttp_request *req);
+void http_status_health(struct http_server *s, struct evhttp_request *req);
+void http_status_metrics(struct http_server *s, struct evhttp_request *req);
+
+#endif /* RAFT_RAFTD_HTTP_INTERNAL_H */

@@ -1,0 +1,266 @@
+/* raftd's inspection endpoints: /v1/status, /v1/members, /v1/health and
+ * /metrics, all read from raft_node_status() on the loop thread. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <string.h>
+
+#include "http_internal.h"
+#include "options.h"
+
+static const char *state_name(const struct raft_core_status *st)
+{
+	switch (st->role) {
+	case RAFT_LEADER:
+		return "leader";
+	case RAFT_CANDIDATE:
+	case RAFT_PRE_CANDIDATE:
+		return "candidate";
+	default:
+		return st->learner ? "learner" : "follower";
+	}
+}
+
+/* Appends the member list as a JSON array. */
+static void add_members(struct evbuffer *b, const struct raft_node_status *st)
+{
+	evbuffer_add(b, "[", 1);
+	for (unsigned i = 0; i < st->n_peers; i++) {
+		const struct raft_node_peer *p = &st->peers[i];
+		char peer[OPTIONS_ADDR_MAX + 16];
+		char client[OPTIONS_ADDR_MAX + 16];
+		http_split_member_address(p->address, peer, sizeof(peer),
+					  client, sizeof(client));
+		evbuffer_add_printf(
+		    b, "%s{\"id\":%llu,\"peer_url\":", i > 0 ? "," : "",
+		    (unsigned long long)p->id);
+		http_json_string(b, peer, strlen(peer));
+		evbuffer_add_printf(b, ",\"client_url\":");
+		http_json_string(b, client, strlen(client));
+		evbuffer_add_printf(b, ",\"voter\":%s",
+				    p->role == RAFT_VOTER ? "true" : "false");
+		if (p->have_progress) {
+			evbuffer_add_printf(
+			    b,
+			    ",\"match_index\":%llu,\"next_index\":%llu,"
+			    "\"healthy\":%s",
+			    (unsigned long long)p->match_index,
+			    (unsigned long long)p->next_index,
+			    p->healthy ? "true" : "false");
+		}
+		evbuffer_add(b, "}", 1);
+	}
+	evbuffer_add(b, "]", 1);
+}
+
+/* Answers 503 shutting_down when the node is gone; returns whether it is
+ * there. */
+static bool have_node(struct http_server *s, struct evhttp_request *req)
+{
+	if (s->node == NULL) {
+		http_reply_error(s, req, 503, HTTP_ERR_SHUTTING_DOWN,
+				 "the server is shutting down");
+		return false;
+	}
+	return true;
+}
+
+void http_status_serve(struct http_server *s, struct evhttp_request *req)
+{
+	struct raft_node_status st;
+	struct evbuffer *b;
+	char url[OPTIONS_ADDR_MAX + 16];
+	raft_id leader;
+	if (!have_node(s, req)) {
+		return;
+	}
+	b = evbuffer_new();
+	if (b == NULL) {
+		http_reply_error(s, req, 500, HTTP_ERR_INTERNAL,
+				 "out of memory");
+		return;
+	}
+	http_leader(s, &leader, url, sizeof(url));
+	raft_node_status(s->node, &st);
+	evbuffer_add_printf(
+	    b,
+	    "{\"id\":%llu,\"state\":\"%s\",\"term\":%llu,\"leader_id\":%llu,",
+	    (unsigned long long)st.core.id, state_name(&st.core),
+	    (unsigned long long)st.core.term,
+	    (unsigned long long)st.core.leader_id);
+	if (url[0] != '\0') {
+		evbuffer_add_printf(b, "\"leader_url\":");
+		http_json_string(b, url, strlen(url));
+		evbuffer_add(b, ",", 1);
+	}
+	/* No snapshots yet: snapshot_index stays 0 until they come. */
+	evbuffer_add_printf(b,
+			    "\"commit_index\":%llu,\"applied_index\":%llu,"
+			    "\"last_log_index\":%llu,\"snapshot_index\":0,",
+			    (unsigned long long)st.core.commit_index,
+			    (unsigned long long)st.core.applied_index,
+			    (unsigned long long)st.core.last_index);
+	if (st.fatal != NULL) {
+		evbuffer_add_printf(b, "\"fatal\":");
+		http_json_string(b, st.fatal, strlen(st.fatal));
+		evbuffer_add(b, ",", 1);
+	}
+	evbuffer_add_printf(b, "\"members\":");
+	add_members(b, &st);
+	evbuffer_add_printf(b, "}\n");
+	http_reply_json(s, req, 200, b);
+	evbuffer_free(b);
+}
+
+void http_status_members(struct http_server *s, struct evhttp_request *req)
+{
+	struct raft_node_status st;
+	struct evbuffer *b;
+	if (!have_node(s, req)) {
+		return;
+	}
+	b = evbuffer_new();
+	if (b == NULL) {
+		http_reply_error(s, req, 500, HTTP_ERR_INTERNAL,
+				 "out of memory");
+		return;
+	}
+	raft_node_status(s->node, &st);
+	evbuffer_add_printf(b, "{\"members\":");
+	add_members(b, &st);
+	evbuffer_add_printf(b, "}\n");
+	http_reply_json(s, req, 200, b);
+	evbuffer_free(b);
+}
+
+void http_status_health(struct http_server *s, struct evhttp_request *req)
+{
+	struct raft_node_status st;
+	struct evbuffer *b;
+	bool member = false;
+	if (!have_node(s, req)) {
+		return;
+	}
+	raft_node_status(s->node, &st);
+	for (unsigned i = 0; i < st.n_peers; i++) {
+		member = member || st.peers[i].id == st.core.id;
+	}
+	if (st.fatal != NULL) {
+		http_reply_error(s, req, 503, HTTP_ERR_NODE_STOPPED,
+				 "the node stopped: %s", st.fatal);
+		return;
+	}
+	if (!member) {
+		http_reply_error(s, req, 503, HTTP_ERR_NOT_MEMBER,
+				 "node %llu is not in the configuration",
+				 (unsigned long long)st.core.id);
+		return;
+	}
+	if (st.core.leader_id == 0) {
+		http_reply_error(s, req, 503, HTTP_ERR_NO_LEADER,
+				 "no leader is known right now");
+		return;
+	}
+	b = evbuffer_new();
+	if (b == NULL) {
+		http_reply_error(s, req, 500, HTTP_ERR_INTERNAL,
+				 "out of memory");
+		return;
+	}
+	evbuffer_add_printf(b, "{\"healthy\":true,\"leader_id\":%llu}\n",
+			    (unsigned long long)st.core.leader_id);
+	http_reply_json(s, req, 200, b);
+	evbuffer_free(b);
+}
+
+static void metric_header(struct evbuffer *b, const char *name,
+			  const char *type, const char *help)
+{
+	evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
+			    type);
+}
+
+static void gauge(struct evbuffer *b, const char *name, const char *help,
+		  unsigned long long value)
+{
+	metric_header(b, name, "gauge", help);
+	evbuffer_add_printf(b, "%s %llu\n", name, value);
+}
+
+void http_status_metrics(struct http_server *s, struct evhttp_request *req)
+{
+	struct raft_node_status st;
+	struct evbuffer *b;
+	uint64_t cumulative = 0;
+	if (!have_node(s, req)) {
+		return;
+	}
+	b = evbuffer_new();
+	if (b == NULL) {
+		http_reply_error(s, req, 500, HTTP_ERR_INTERNAL,
+				 "out of memory");
+		return;
+	}
+	raft_node_status(s->node, &st);
+	gauge(b, "raft_term", "Current term of this node.", st.core.term);
+	gauge(b, "raft_commit_index", "Highest log index known committed.",
+	      st.core.commit_index);
+	gauge(b, "raft_applied_index",
+	      "Highest log index applied to the state machine.",
+	      st.core.applied_index);
+	gauge(b, "raft_last_log_index", "Last index in this node's log.",
+	      st.core.last_index);
+	gauge(b, "raft_is_leader", "1 if this node is the leader, else 0.",
+	      st.core.role == RAFT_LEADER);
+	gauge(b, "raft_members", "Members in the configuration in force.",
+	      st.n_peers);
+	metric_header(b, "raft_leader_changes", "counter",
+		      "Leader changes seen by this node (sampled each tick).");
+	evbuffer_add_printf(b, "raft_leader_changes %llu\n",
+			    (unsigned long long)s->leader_changes);
+
+	metric_header(b, "raftd_http_requests_total", "counter",
+		      "HTTP answers sent, by status code.");
+	for (int code = 100; code < 600; code++) {
+		if (s->replies[code] > 0) {
+			evbuffer_add_printf(
+			    b, "raftd_http_requests_total{code=\"%d\"} %llu\n",
+			    code, (unsigned long long)s->replies[code]);
+		}
+	}
+	metric_header(b, "raftd_errors_total", "counter",
+		      "Error answers sent, by error code.");
+	for (int e = 0; e < HTTP_N_ERRORS; e++) {
+		evbuffer_add_printf(b, "raftd_errors_total{code=\"%s\"} %llu\n",
+				    http_error_names[e],
+				    (unsigned long long)s->errors[e]);
+	}
+	metric_header(b, "raftd_apply_latency_seconds", "histogram",
+		      "Time from proposing a write to its being applied.");
+	for (int i = 0; i <= HTTP_LATENCY_BUCKETS; i++) {
+		cumulative += s->latency_counts[i];
+		if (i < HTTP_LATENCY_BUCKETS) {
+			evbuffer_add_printf(
+			    b,
+			    "raftd_apply_latency_seconds_bucket{le=\"%g\"} "
+			    "%llu\n",
+			    http_latency_bounds[i],
+			    (unsigned long long)cumulative);
+		} else {
+			evbuffer_add_printf(
+			    b,
+			    "raftd_apply_latency_seconds_bucket{le=\"+Inf\"} "
+			    "%llu\n",
+			    (unsigned long long)cumulative);
+		}
+	}
+	evbuffer_add_printf(b, "raftd_apply_latency_seconds_sum %.6f\n",
+			    s->latency_sum);
+	evbuffer_add_printf(b, "raftd_apply_latency_seconds_count %llu\n",
+			    (unsigned long long)cumulative);
+	http_send(s, req, 200, "text/plain; version=0.0.4; charset=utf-8", b);
+	evbuffer_free(b);
+}
