@@ -3,8 +3,9 @@
 # builds what is stale, then runs, in order,
 #   0. a clang-format check of every C file;
 #   1. the warnings-as-errors debug build: unit tests, simulation, scenarios;
-#   2. the ASan + UBSan build: unit tests and simulation;
-#   3. make distcheck (an out-of-tree build from the tarball).
+#   2. the bats suites against real local clusters of that build;
+#   3. the ASan + UBSan build: unit tests and simulation;
+#   4. make distcheck (an out-of-tree build from the tarball).
 # Each build lives in its own directory under build/. Ends with one line
 # "tests: N passed, N failed". Set RAFT_TEST_SKIP="asan distcheck" to skip
 # stages while iterating.
@@ -83,6 +84,32 @@ stage() {
 }
 
 stage debug --enable-werror --enable-debug
+
+# The bats suites: real raftd clusters on 127.0.0.1, driven with curl and
+# raftctl, from the debug build. A skipped test counts as a failure here:
+# every tool they need is installed above.
+case " $skip " in
+*" bats "*) echo "== bats: skipped" ;;
+*)
+	echo "== bats"
+	start=$(date +%s)
+	dir="$top/build/debug"
+	RAFTD="$dir/raftd/raftd" RAFTCTL="$dir/raftctl/raftctl" \
+		bats --tap "$top/tests/bats" >"$dir/bats.tap" 2>&1 || true
+	ok=$(grep -c '^ok ' "$dir/bats.tap" || true)
+	skipped=$(grep -c '^ok .* # skip' "$dir/bats.tap" || true)
+	notok=$(grep -c '^not ok ' "$dir/bats.tap" || true)
+	if [ "$notok" -gt 0 ] || [ "$skipped" -gt 0 ] || [ "$ok" -eq 0 ]; then
+		grep -A30 '^not ok\|# skip' "$dir/bats.tap" | head -n 120
+		[ "$ok" -gt 0 ] || tail -n 20 "$dir/bats.tap"
+		failed_stages="$failed_stages bats"
+	fi
+	passed=$((passed + ok - skipped))
+	failed=$((failed + notok + skipped))
+	echo "== bats: $((ok - skipped)) passed, $notok failed, $skipped skipped in $(($(date +%s) - start)) s"
+	;;
+esac
+
 stage asan --enable-werror --enable-sanitizers
 
 case " $skip " in

@@ -19,7 +19,9 @@
 	X(ETIMEDOUT, -11, "timed out")               \
 	X(ELEADERCHANGED, -12, "leadership changed") \
 	X(EPROTO, -13, "protocol error")             \
-	X(EEXIST, -14, "already exists")
+	X(EEXIST, -14, "already exists")             \
+	X(ECOMPARE, -15, "compare failed")           \
+	X(ENOTSUP, -16, "not supported")
 
 enum raft_errno {
 #define RAFT_ERRNO_ENUM_(name, value, msg) RAFT_##name = (value),
