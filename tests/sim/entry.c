@@ -147,8 +147,8 @@ void message_describe(const struct raft_message *msg, char *buf, size_t len)
 {
 	switch (msg->type) {
 	case RAFT_MSG_VOTE:
-		snprintf(buf, len, "%s term=%" PRIu64 " last=(%" PRIu64
-			 ",%" PRIu64 ")%s",
+		snprintf(buf, len,
+			 "%s term=%" PRIu64 " last=(%" PRIu64 ",%" PRIu64 ")%s",
 			 msg->vote.pre_vote ? "prevote" : "vote", msg->term,
 			 msg->vote.last_log_index, msg->vote.last_log_term,
 			 msg->vote.transfer ? " transfer" : "");
@@ -168,9 +168,9 @@ void message_describe(const struct raft_message *msg, char *buf, size_t len)
 				 a->entries[0].index,
 				 a->entries[a->n_entries - 1].index);
 		}
-		snprintf(buf, len, "append term=%" PRIu64 " prev=(%" PRIu64
-			 ",%" PRIu64 ") n=%" PRIu32 "%s commit=%" PRIu64
-			 " seq=%" PRIu64,
+		snprintf(buf, len,
+			 "append term=%" PRIu64 " prev=(%" PRIu64 ",%" PRIu64
+			 ") n=%" PRIu32 "%s commit=%" PRIu64 " seq=%" PRIu64,
 			 msg->term, a->prev_index, a->prev_term, a->n_entries,
 			 range, a->commit, a->seq);
 		break;
@@ -178,12 +178,14 @@ void message_describe(const struct raft_message *msg, char *buf, size_t len)
 	case RAFT_MSG_APPEND_RESP: {
 		const struct raft_msg_append_resp *r = &msg->append_resp;
 		if (r->success) {
-			snprintf(buf, len, "append_resp term=%" PRIu64
+			snprintf(buf, len,
+				 "append_resp term=%" PRIu64
 				 " ok index=%" PRIu64 " last=%" PRIu64
 				 " seq=%" PRIu64,
 				 msg->term, r->index, r->last_index, r->seq);
 		} else {
-			snprintf(buf, len, "append_resp term=%" PRIu64
+			snprintf(buf, len,
+				 "append_resp term=%" PRIu64
 				 " reject index=%" PRIu64 " hint=(%" PRIu64
 				 ",%" PRIu64 ") last=%" PRIu64 " seq=%" PRIu64,
 				 msg->term, r->index, r->hint_index,
@@ -192,13 +194,15 @@ void message_describe(const struct raft_message *msg, char *buf, size_t len)
 		break;
 	}
 	case RAFT_MSG_HEARTBEAT:
-		snprintf(buf, len, "heartbeat term=%" PRIu64 " commit=%" PRIu64
+		snprintf(buf, len,
+			 "heartbeat term=%" PRIu64 " commit=%" PRIu64
 			 " seq=%" PRIu64,
 			 msg->term, msg->heartbeat.commit, msg->heartbeat.seq);
 		break;
 	case RAFT_MSG_HEARTBEAT_RESP:
-		snprintf(buf, len, "heartbeat_resp term=%" PRIu64
-			 " seq=%" PRIu64 " last=%" PRIu64,
+		snprintf(buf, len,
+			 "heartbeat_resp term=%" PRIu64 " seq=%" PRIu64
+			 " last=%" PRIu64,
 			 msg->term, msg->heartbeat_resp.seq,
 			 msg->heartbeat_resp.last_index);
 		break;

@@ -43,8 +43,7 @@ uint64_t entry_chain_hash(uint64_t prev, const struct raft_entry *entry);
 
 /* A short printable label for an entry: its data for NORMAL entries (cut
  * to fit), "noop" or "conf". */
-void entry_label(const struct raft_entry *entry,
-		 char label[ENTRY_LABEL_LEN]);
+void entry_label(const struct raft_entry *entry, char label[ENTRY_LABEL_LEN]);
 
 /* Writes a one-line description of a message ("append term=4 prev=(12,3)
  * n=5 [13..17] commit=11 seq=7") into buf. */

@@ -44,8 +44,8 @@ static void heap_push(struct net *net, const struct envelope *env)
 {
 	if (net->n == net->cap) {
 		net->cap = net->cap ? net->cap * 2 : 64;
-		net->heap = sim_realloc(net->heap,
-					net->cap * sizeof *net->heap);
+		net->heap =
+		    sim_realloc(net->heap, net->cap * sizeof *net->heap);
 	}
 	size_t i = net->n++;
 	while (i > 0) {

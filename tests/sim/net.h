@@ -23,9 +23,9 @@ struct envelope {
 
 /* How the network misbehaves; all delays are in steps. */
 struct net_faults {
-	unsigned drop_ppm;	 /* a message is lost */
-	unsigned dup_ppm;	 /* a message arrives twice */
-	unsigned delay_min;	 /* usual delay range */
+	unsigned drop_ppm;  /* a message is lost */
+	unsigned dup_ppm;   /* a message arrives twice */
+	unsigned delay_min; /* usual delay range */
 	unsigned delay_max;
 	unsigned long_delay_ppm; /* a message takes up to long_delay_max */
 	unsigned long_delay_max;

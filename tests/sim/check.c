@@ -1,0 +1,627 @@
+/* The invariant checker: Raft's safety properties, checked as the run goes.
+ *
+ * Every check compares what a node's core handed out (ready batches,
+ * raft_core_status) with what the checker remembers of the whole run: the
+ * one committed history, the leader of each term, every entry ever seen by
+ * (index, term), the votes each node granted, the reads asked. A broken
+ * property calls cluster_fail() with both values. */
+#include "check.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cluster.h"
+#include "rng.h"
+
+void check_init(struct checker *chk)
+{
+	memset(chk, 0, sizeof *chk);
+}
+
+void check_close(struct checker *chk)
+{
+	free(chk->hash);
+	free(chk->term);
+	free(chk->commit_term);
+	free(chk->leaders);
+	free(chk->seen);
+	free(chk->reads);
+	memset(chk, 0, sizeof *chk);
+}
+
+/* ---- (index, term) -> entry: open addressing, linear probing ---------- */
+
+static size_t seen_slot(const struct checker *chk, raft_index index,
+			raft_term term)
+{
+	size_t mask = chk->seen_cap - 1;
+	size_t i =
+	    (size_t)rng_mix(index * UINT64_C(0x9e3779b97f4a7c15) ^ term) & mask;
+	while (chk->seen[i].index != 0 &&
+	       (chk->seen[i].index != index || chk->seen[i].term != term)) {
+		i = (i + 1) & mask;
+	}
+	return i;
+}
+
+static void seen_grow(struct checker *chk)
+{
+	struct seen_entry *old = chk->seen;
+	size_t old_cap = chk->seen_cap;
+
+	chk->seen_cap = old_cap ? old_cap * 2 : 1024;
+	chk->seen = sim_malloc(chk->seen_cap * sizeof *chk->seen);
+	memset(chk->seen, 0, chk->seen_cap * sizeof *chk->seen);
+	for (size_t i = 0; i < old_cap; i++) {
+		if (old[i].index != 0) {
+			chk->seen[seen_slot(chk, old[i].index, old[i].term)] =
+			    old[i];
+		}
+	}
+	free(old);
+}
+
+static const struct seen_entry *seen_get(const struct checker *chk,
+					 raft_index index, raft_term term)
+{
+	if (chk->seen_cap == 0) {
+		return NULL;
+	}
+	const struct seen_entry *e = &chk->seen[seen_slot(chk, index, term)];
+	return e->index != 0 ? e : NULL;
+}
+
+/* The label of an entry for failure messages ("?" if never seen). */
+static const char *label_of(const struct checker *chk, raft_index index,
+			    raft_term term)
+{
+	const struct seen_entry *e = seen_get(chk, index, term);
+	return e != NULL ? e->label : "?";
+}
+
+void check_log_entry(struct cluster *c, struct node *n, raft_index index,
+		     raft_term term, uint64_t hash, const char *label)
+{
+	struct checker *chk = &c->chk;
+
+	if (2 * (chk->seen_n + 1) > chk->seen_cap) {
+		seen_grow(chk);
+	}
+	struct seen_entry *e = &chk->seen[seen_slot(chk, index, term)];
+	if (e->index == 0) {
+		e->index = index;
+		e->term = term;
+		e->hash = hash;
+		e->first_node = n->id;
+		snprintf(e->label, sizeof e->label, "%s", label);
+		chk->seen_n++;
+		return;
+	}
+	if (e->hash != hash) {
+		/* Same index and term, yet a different entry or a different
+		 * prefix: two leaders of one term, or a bad truncation. */
+		cluster_fail(
+		    c,
+		    "log matching: n%" PRIu64 " holds (%" PRIu64 ",%" PRIu64
+		    ") '%s' after a different prefix or "
+		    "with different data than n%" PRIu64 " held it ('%s')",
+		    n->id, index, term, label, e->first_node, e->label);
+	}
+}
+
+void check_log_replace(struct cluster *c, struct node *n, raft_index index,
+		       raft_term new_term, uint64_t new_hash)
+{
+	if (n->log[index].hash != new_hash) {
+		raft_term old_term = n->log[index].term;
+		cluster_fail(c,
+			     "committed entry changed: n%" PRIu64
+			     " replaces (%" PRIu64 ",%" PRIu64 ") '%s' with "
+			     "(%" PRIu64 ",%" PRIu64 ") although its commit "
+			     "index is %" PRIu64,
+			     n->id, index, old_term,
+			     label_of(&c->chk, index, old_term), index,
+			     new_term, n->commit);
+	}
+}
+
+/* ---- the committed history ---------------------------------------------- */
+
+static void history_reserve(struct checker *chk, raft_index last)
+{
+	if (last + 1 <= chk->cap) {
+		return;
+	}
+	size_t cap = chk->cap ? chk->cap : 256;
+	while (cap < last + 1) {
+		cap *= 2;
+	}
+	chk->hash = sim_realloc(chk->hash, cap * sizeof *chk->hash);
+	chk->term = sim_realloc(chk->term, cap * sizeof *chk->term);
+	chk->commit_term =
+	    sim_realloc(chk->commit_term, cap * sizeof *chk->commit_term);
+	if (chk->cap == 0) {
+		chk->hash[0] = 0;
+		chk->term[0] = 0;
+		chk->commit_term[0] = 0;
+	}
+	chk->cap = cap;
+}
+
+/* Node n's log says its entries 1..upto are committed (its commit index,
+ * or an entry it applies). They must agree with the history; whatever is
+ * new extends it. observer_term is n's term now. */
+static void observe_committed(struct cluster *c, struct node *n,
+			      raft_index upto, raft_term observer_term,
+			      const char *how)
+{
+	struct checker *chk = &c->chk;
+	raft_index at = upto <= chk->len ? upto : chk->len;
+
+	if (at > 0 && n->log[at].hash != chk->hash[at]) {
+		cluster_fail(c,
+			     "state machine safety: n%" PRIu64 " %s index "
+			     "%" PRIu64 " and holds (%" PRIu64 ",%" PRIu64
+			     ") '%s' there, but the committed history has "
+			     "(%" PRIu64 ",%" PRIu64 ") '%s' (or a different "
+			     "prefix)",
+			     n->id, how, upto, at, n->log[at].term,
+			     label_of(chk, at, n->log[at].term), at,
+			     chk->term[at], label_of(chk, at, chk->term[at]));
+		return;
+	}
+	if (upto <= chk->len) {
+		return;
+	}
+	history_reserve(chk, upto);
+	for (raft_index i = chk->len + 1; i <= upto; i++) {
+		chk->hash[i] = n->log[i].hash;
+		chk->term[i] = n->log[i].term;
+		chk->commit_term[i] = observer_term;
+	}
+	chk->len = upto;
+}
+
+void check_apply(struct cluster *c, struct node *n,
+		 const struct raft_entry *entry)
+{
+	if (entry->index != n->applied + 1) {
+		cluster_fail(c,
+			     "apply order: n%" PRIu64 " was handed index "
+			     "%" PRIu64 " to apply after index %" PRIu64
+			     " (a gap or a repeat)",
+			     n->id, entry->index, n->applied);
+		return;
+	}
+	uint64_t hash = entry_chain_hash(n->applied_hash, entry);
+	if (entry->index > n->last_index || n->log[entry->index].hash != hash) {
+		cluster_fail(c,
+			     "n%" PRIu64 " applies (%" PRIu64 ",%" PRIu64
+			     ") which is not the entry its log holds at that "
+			     "index (last index %" PRIu64 ")",
+			     n->id, entry->index, entry->term, n->last_index);
+		return;
+	}
+	if (entry->index > n->disk_n ||
+	    n->disk_hashes[entry->index - 1] != hash) {
+		cluster_fail(c,
+			     "n%" PRIu64 " applies (%" PRIu64 ",%" PRIu64
+			     ") before it is durable locally (durable log "
+			     "ends at %zu)",
+			     n->id, entry->index, entry->term, n->disk_n);
+		return;
+	}
+	/* The term handed out in this batch is the node's term now (the
+	 * last observed one may be older, if this input moved it). */
+	observe_committed(c, n, entry->index, n->handed_hs.term, "applies");
+	n->applied = entry->index;
+	n->applied_hash = hash;
+}
+
+/* ---- votes -------------------------------------------------------------- */
+
+static void vote_rule(struct cluster *c, struct node *n, const char *what,
+		      const struct raft_hard_state *old_hs,
+		      const struct raft_hard_state *new_hs)
+{
+	if (new_hs->term < old_hs->term) {
+		cluster_fail(c,
+			     "n%" PRIu64 " %s term went back from %" PRIu64
+			     " to %" PRIu64,
+			     n->id, what, old_hs->term, new_hs->term);
+		return;
+	}
+	if (new_hs->term == old_hs->term && old_hs->vote != 0 &&
+	    new_hs->vote != old_hs->vote) {
+		cluster_fail(
+		    c,
+		    "double vote: n%" PRIu64 " %s vote in term "
+		    "%" PRIu64 " changed from n%" PRIu64 " to n%" PRIu64,
+		    n->id, what, new_hs->term, old_hs->vote, new_hs->vote);
+	}
+}
+
+void check_hard_state_handed_out(struct cluster *c, struct node *n,
+				 const struct raft_hard_state *hs)
+{
+	vote_rule(c, n, "handed-out", &n->handed_hs, hs);
+	n->handed_hs = *hs;
+}
+
+void check_hard_state_durable(struct cluster *c, struct node *n,
+			      const struct raft_hard_state *old_hs,
+			      const struct raft_hard_state *new_hs)
+{
+	vote_rule(c, n, "durable", old_hs, new_hs);
+}
+
+/* Remembers that n gave its vote in term to candidate (itself when it
+ * wins); a second, different one is a double vote, whatever its disk says. */
+static void record_grant(struct cluster *c, struct node *n, raft_term term,
+			 raft_id candidate)
+{
+	if (term >= n->granted_cap) {
+		size_t cap = n->granted_cap ? n->granted_cap : 64;
+		while (cap <= term) {
+			cap *= 2;
+		}
+		n->granted = sim_realloc(n->granted, cap * sizeof *n->granted);
+		memset(n->granted + n->granted_cap, 0,
+		       (cap - n->granted_cap) * sizeof *n->granted);
+		n->granted_cap = cap;
+	}
+	if (n->granted[term] != 0 && n->granted[term] != candidate) {
+		cluster_fail(c,
+			     "double vote: n%" PRIu64 " granted its vote in "
+			     "term %" PRIu64 " to n%" PRIu64 " and then to "
+			     "n%" PRIu64,
+			     n->id, term, n->granted[term], candidate);
+		return;
+	}
+	n->granted[term] = candidate;
+}
+
+void check_message_sent(struct cluster *c, struct node *n,
+			const struct raft_message *msg, uint64_t ack_hash)
+{
+	if (msg->from != n->id || msg->to == 0 || msg->to > c->n ||
+	    msg->to == n->id) {
+		cluster_fail(
+		    c, "n%" PRIu64 " sends a %s from n%" PRIu64 " to n%" PRIu64,
+		    n->id, raft_message_type_name(msg->type), msg->from,
+		    msg->to);
+		return;
+	}
+	if (msg->type == 0 || msg->type > RAFT_MSG_TYPE_MAX) {
+		cluster_fail(c, "n%" PRIu64 " sends a message of type %u",
+			     n->id, (unsigned)msg->type);
+		return;
+	}
+	if (msg->type == RAFT_MSG_VOTE_RESP && msg->vote_resp.granted &&
+	    !msg->vote_resp.pre_vote) {
+		if (n->disk_hs.term != msg->term ||
+		    n->disk_hs.vote != msg->to) {
+			cluster_fail(c,
+				     "n%" PRIu64 " grants its vote in term "
+				     "%" PRIu64 " to n%" PRIu64
+				     " before that vote is durable (durable "
+				     "term=%" PRIu64 " vote=n%" PRIu64 ")",
+				     n->id, msg->term, msg->to, n->disk_hs.term,
+				     n->disk_hs.vote);
+			return;
+		}
+		record_grant(c, n, msg->term, msg->to);
+	}
+	if (msg->type == RAFT_MSG_APPEND_RESP && msg->append_resp.success &&
+	    msg->append_resp.index > 0) {
+		raft_index index = msg->append_resp.index;
+		if (ack_hash == 0) {
+			cluster_fail(c,
+				     "n%" PRIu64 " acknowledges entries up to "
+				     "%" PRIu64 " to n%" PRIu64
+				     " that its log did not hold",
+				     n->id, index, msg->to);
+		} else if (index > n->disk_n) {
+			cluster_fail(c,
+				     "n%" PRIu64 " acknowledges entries up to "
+				     "%" PRIu64 " to n%" PRIu64
+				     " but only %zu are durable",
+				     n->id, index, msg->to, n->disk_n);
+		} else if (n->disk_hashes[index - 1] != ack_hash) {
+			/* The overwrite of a conflicting suffix is still in
+			 * flight: the disk holds the old entries. */
+			cluster_fail(c,
+				     "n%" PRIu64 " acknowledges entries up to "
+				     "%" PRIu64 " to n%" PRIu64
+				     " while its durable log still holds "
+				     "other entries there",
+				     n->id, index, msg->to);
+		}
+	}
+}
+
+/* ---- leaders ------------------------------------------------------------ */
+
+static void record_leader(struct cluster *c, struct node *n, raft_term term)
+{
+	struct checker *chk = &c->chk;
+
+	if (term >= chk->leaders_cap) {
+		size_t cap = chk->leaders_cap ? chk->leaders_cap : 64;
+		while (cap <= term) {
+			cap *= 2;
+		}
+		chk->leaders =
+		    sim_realloc(chk->leaders, cap * sizeof *chk->leaders);
+		memset(chk->leaders + chk->leaders_cap, 0,
+		       (cap - chk->leaders_cap) * sizeof *chk->leaders);
+		chk->leaders_cap = cap;
+	}
+	if (chk->leaders[term] != 0 && chk->leaders[term] != n->id) {
+		cluster_fail(c,
+			     "election safety: two leaders in term %" PRIu64
+			     ": n%" PRIu64 " and n%" PRIu64,
+			     term, chk->leaders[term], n->id);
+		return;
+	}
+	chk->leaders[term] = n->id;
+}
+
+/* n just became leader of term: it must hold every entry committed in an
+ * earlier term (Raft §5.4, leader completeness). Entries first seen
+ * committed by a node of this term or later may legitimately be missing
+ * (a slow election of an older term can end after them). */
+static void check_leader_completeness(struct cluster *c, struct node *n,
+				      raft_term term)
+{
+	struct checker *chk = &c->chk;
+	raft_index k = chk->len;
+
+	while (k > 0 && chk->commit_term[k] >= term) {
+		k--;
+	}
+	if (k == 0) {
+		return;
+	}
+	if (k > n->last_index || n->log[k].hash != chk->hash[k]) {
+		raft_term has = k <= n->last_index ? n->log[k].term : 0;
+		cluster_fail(c,
+			     "leader completeness: n%" PRIu64 " became "
+			     "leader of term %" PRIu64 " without committed "
+			     "entry (%" PRIu64 ",%" PRIu64 ") '%s' (seen "
+			     "committed in term %" PRIu64 "); its log has "
+			     "term %" PRIu64 " there and ends at %" PRIu64,
+			     n->id, term, k, chk->term[k],
+			     label_of(chk, k, chk->term[k]),
+			     chk->commit_term[k], has, n->last_index);
+	}
+}
+
+/* ---- the per-node check after each drain -------------------------------- */
+
+void check_node(struct cluster *c, struct node *n)
+{
+	struct checker *chk = &c->chk;
+	struct raft_core_status st;
+
+	raft_core_status(n->core, &st);
+	if (st.id != n->id) {
+		cluster_fail(c, "n%" PRIu64 ": status says id %" PRIu64, n->id,
+			     st.id);
+		return;
+	}
+	if (st.term < n->term) {
+		cluster_fail(c,
+			     "n%" PRIu64 ": term went back from %" PRIu64
+			     " to %" PRIu64,
+			     n->id, n->term, st.term);
+		return;
+	}
+	if (st.last_index != n->last_index ||
+	    raft_core_term_at(n->core, st.last_index) !=
+		n->log[n->last_index].term) {
+		cluster_fail(c,
+			     "n%" PRIu64 ": the core's log ends at (%" PRIu64
+			     ",%" PRIu64 ") but its ready batches built a "
+			     "log ending at (%" PRIu64 ",%" PRIu64 ")",
+			     n->id, st.last_index, st.last_term, n->last_index,
+			     n->log[n->last_index].term);
+		return;
+	}
+	if (st.commit_index < n->commit) {
+		cluster_fail(c,
+			     "n%" PRIu64 ": commit index went back from "
+			     "%" PRIu64 " to %" PRIu64,
+			     n->id, n->commit, st.commit_index);
+		return;
+	}
+	if (st.commit_index > st.last_index) {
+		cluster_fail(c,
+			     "n%" PRIu64 ": commit index %" PRIu64
+			     " is beyond its last index %" PRIu64,
+			     n->id, st.commit_index, st.last_index);
+		return;
+	}
+	if (n->applied > st.commit_index || st.applied_index != n->applied) {
+		cluster_fail(c,
+			     "n%" PRIu64 ": applied %" PRIu64 " (core says "
+			     "%" PRIu64 ") with commit index %" PRIu64,
+			     n->id, n->applied, st.applied_index,
+			     st.commit_index);
+		return;
+	}
+	if (st.persisted_index > n->disk_n ||
+	    st.persisted_index > n->last_index ||
+	    (st.persisted_index > 0 && n->disk_hashes[st.persisted_index - 1] !=
+					   n->log[st.persisted_index].hash)) {
+		cluster_fail(c,
+			     "n%" PRIu64 ": the core counts index %" PRIu64
+			     " as persisted but the durable log (%zu "
+			     "entries) does not hold that entry",
+			     n->id, st.persisted_index, n->disk_n);
+		return;
+	}
+	if (st.commit_index > 0) {
+		observe_committed(c, n, st.commit_index, st.term, "has commit");
+		if (c->failed) {
+			return;
+		}
+	}
+	if (st.role == RAFT_LEADER) {
+		record_leader(c, n, st.term);
+		if (n->role != RAFT_LEADER || n->term != st.term) {
+			/* A leader's self-vote must be durable before it
+			 * acts on it: else a restart could vote again. */
+			if (n->disk_hs.term != st.term ||
+			    n->disk_hs.vote != n->id) {
+				cluster_fail(c,
+					     "n%" PRIu64 " became leader of "
+					     "term %" PRIu64 " before its own "
+					     "vote was durable (durable "
+					     "term=%" PRIu64 " vote=n%" PRIu64
+					     ")",
+					     n->id, st.term, n->disk_hs.term,
+					     n->disk_hs.vote);
+				return;
+			}
+			record_grant(c, n, st.term, n->id);
+			check_leader_completeness(c, n, st.term);
+		}
+		if (!c->no_commit_rule && st.commit_index > n->commit &&
+		    n->log[st.commit_index].term != st.term) {
+			cluster_fail(c,
+				     "commit rule: leader n%" PRIu64
+				     " of term %" PRIu64 " moved its commit "
+				     "index from %" PRIu64 " to %" PRIu64
+				     ", an entry of term %" PRIu64
+				     " (Raft §5.4.2: only entries of the "
+				     "current term are committed by counting "
+				     "replicas)",
+				     n->id, st.term, n->commit, st.commit_index,
+				     n->log[st.commit_index].term);
+		}
+	}
+	if (c->failed) {
+		return;
+	}
+	if (st.role != n->role || st.term != n->term ||
+	    st.leader_id != n->leader_id) {
+		char leader[32] = "";
+		if (st.leader_id != 0 && st.role != RAFT_LEADER) {
+			snprintf(leader, sizeof leader, " leader=n%" PRIu64,
+				 st.leader_id);
+		}
+		cluster_trace(c, n->id,
+			      "%s term=%" PRIu64 "%s last=(%" PRIu64 ",%" PRIu64
+			      ")",
+			      node_role_name(st.role), st.term, leader,
+			      st.last_index, st.last_term);
+	}
+	if (st.commit_index != n->commit) {
+		cluster_trace(c, n->id,
+			      "commit=%" PRIu64 " (%" PRIu64 ",%" PRIu64
+			      ") '%s'",
+			      st.commit_index, st.commit_index,
+			      n->log[st.commit_index].term,
+			      label_of(chk, st.commit_index,
+				       n->log[st.commit_index].term));
+	}
+	n->role = st.role;
+	n->term = st.term;
+	n->leader_id = st.leader_id;
+	n->commit = st.commit_index;
+	if (st.term > chk->max_term) {
+		chk->max_term = st.term;
+	}
+}
+
+/* ---- reads -------------------------------------------------------------- */
+
+uint64_t check_n_reads(const struct checker *chk)
+{
+	return chk->n_reads;
+}
+
+void check_read_asked(struct cluster *c, struct node *n, uint64_t ctx)
+{
+	struct checker *chk = &c->chk;
+
+	if (ctx != chk->n_reads + 1) {
+		cluster_fail(c, "sim: read ctx %" PRIu64 " out of order", ctx);
+		return;
+	}
+	if (ctx >= chk->reads_cap) {
+		chk->reads_cap = chk->reads_cap ? chk->reads_cap * 2 : 256;
+		chk->reads = sim_realloc(chk->reads,
+					 chk->reads_cap * sizeof *chk->reads);
+	}
+	struct read_request *r = &chk->reads[ctx];
+	r->node = n->id;
+	r->incarnation = n->incarnation;
+	/* Linearizability: the read must see every write that any node
+	 * already knew to be committed (a client may have seen it). */
+	r->floor = chk->len;
+	r->done = false;
+	chk->n_reads = ctx;
+}
+
+void check_read_done(struct cluster *c, struct node *n,
+		     const struct raft_read *read)
+{
+	struct checker *chk = &c->chk;
+
+	if (read->ctx == 0 || read->ctx > chk->n_reads) {
+		cluster_fail(c,
+			     "n%" PRIu64 " answers read ctx %" PRIu64
+			     " that was never asked",
+			     n->id, read->ctx);
+		return;
+	}
+	struct read_request *r = &chk->reads[read->ctx];
+	if (r->node != n->id || r->incarnation != n->incarnation) {
+		cluster_fail(c,
+			     "n%" PRIu64 " answers read ctx %" PRIu64
+			     " that was asked on n%" PRIu64
+			     " (or before a restart)",
+			     n->id, read->ctx, r->node);
+		return;
+	}
+	if (r->done) {
+		cluster_fail(c,
+			     "n%" PRIu64 " answers read ctx %" PRIu64 " twice",
+			     n->id, read->ctx);
+		return;
+	}
+	r->done = true;
+	r->status = read->status;
+	r->index = read->index;
+	if (read->status == RAFT_ELEADERCHANGED) {
+		chk->n_reads_failed++;
+		return;
+	}
+	if (read->status != 0) {
+		cluster_fail(c,
+			     "n%" PRIu64 " answers read ctx %" PRIu64
+			     " with status %s",
+			     n->id, read->ctx, raft_err_name(read->status));
+		return;
+	}
+	if (read->index < r->floor) {
+		cluster_fail(c,
+			     "linearizability: read ctx %" PRIu64
+			     " on n%" PRIu64 " got index %" PRIu64
+			     " but index %" PRIu64
+			     " was already committed when it was asked",
+			     read->ctx, n->id, read->index, r->floor);
+		return;
+	}
+	if (read->index > n->last_index) {
+		cluster_fail(c,
+			     "n%" PRIu64 ": read ctx %" PRIu64 " has index "
+			     "%" PRIu64 " beyond its last index %" PRIu64,
+			     n->id, read->ctx, read->index, n->last_index);
+		return;
+	}
+	chk->n_reads_ok++;
+}

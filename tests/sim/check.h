@@ -1,0 +1,113 @@
+/* The invariant checker: Raft's safety properties, checked as the run goes. */
+#ifndef RAFT_SIM_CHECK_H
+#define RAFT_SIM_CHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "entry.h"
+#include "raft/core.h"
+
+struct cluster;
+struct node;
+
+/* One entry ever seen in any node's log, keyed by (index, term). */
+struct seen_entry {
+	raft_index index; /* 0: free slot */
+	raft_term term;
+	uint64_t hash; /* chain hash: covers the whole prefix */
+	char label[ENTRY_LABEL_LEN];
+	raft_id first_node; /* who had it first, for the failure message */
+};
+
+/* A read asked with raft_core_read_index(). */
+struct read_request {
+	raft_id node;
+	unsigned incarnation;
+	raft_index floor; /* highest commit index known when it was asked */
+	bool done;
+	int status;	  /* once done */
+	raft_index index; /* once done */
+};
+
+/* What the checker remembers across the whole run (all incarnations). */
+struct checker {
+	/* The one committed history: hash[i], term[i] for i in 1..len.
+	 * commit_term[i] is the term of the first node that saw index i
+	 * committed, an upper bound of the term in which it was committed;
+	 * leaders of later terms must hold it (leader completeness). */
+	uint64_t *hash;
+	raft_term *term;
+	raft_term *commit_term;
+	raft_index len;
+	size_t cap;
+
+	/* term -> the one node that was leader in it (0: none seen). */
+	raft_id *leaders;
+	size_t leaders_cap;
+
+	/* (index, term) -> the entry: log matching across all logs ever. */
+	struct seen_entry *seen;
+	size_t seen_cap, seen_n;
+
+	/* ctx -> read request; ctx 0 is unused. */
+	struct read_request *reads;
+	size_t n_reads, reads_cap;
+
+	/* Statistics for the summary. */
+	uint64_t n_reads_ok, n_reads_failed;
+	raft_term max_term;
+};
+
+void check_init(struct checker *chk);
+void check_close(struct checker *chk);
+
+/* A node's log (the mirror of its core's log) now holds this entry at
+ * index; hash is the entry's chain hash. Log matching: any two entries
+ * ever seen with the same index and term have the same chain hash. */
+void check_log_entry(struct cluster *c, struct node *n, raft_index index,
+		     raft_term term, uint64_t hash, const char *label);
+
+/* A node's log is about to get (new_term, new_hash) at index, which is at
+ * or below its commit index: a committed entry must never change. */
+void check_log_replace(struct cluster *c, struct node *n, raft_index index,
+		       raft_term new_term, uint64_t new_hash);
+
+/* A node applies this committed entry (it came out of rd.committed);
+ * applied sequences must all be prefixes of one history. */
+void check_apply(struct cluster *c, struct node *n,
+		 const struct raft_entry *entry);
+
+/* A node's core handed out a new hard state (in a ready batch). */
+void check_hard_state_handed_out(struct cluster *c, struct node *n,
+				 const struct raft_hard_state *hs);
+
+/* A node's hard state write became durable: old -> new on its disk. */
+void check_hard_state_durable(struct cluster *c, struct node *n,
+			      const struct raft_hard_state *old_hs,
+			      const struct raft_hard_state *new_hs);
+
+/* A node sends this message now: checks addressing, and that a granted
+ * vote or an acknowledgement of entries is already durable. ack_hash is
+ * the chain hash the node's log had at the acknowledged index when the
+ * message was handed out (0: not in its log then, or not an ack). */
+void check_message_sent(struct cluster *c, struct node *n,
+			const struct raft_message *msg, uint64_t ack_hash);
+
+/* After a node took an input and was drained: role, term, commit index,
+ * last index, leader per term, leader completeness, commit rule. */
+void check_node(struct cluster *c, struct node *n);
+
+/* A read was asked on node n with this ctx; returns nothing, remembers the
+ * floor (highest commit index any node knew). ctx must be the next one. */
+void check_read_asked(struct cluster *c, struct node *n, uint64_t ctx);
+
+/* A read came out of node n's ready batch. */
+void check_read_done(struct cluster *c, struct node *n,
+		     const struct raft_read *read);
+
+/* Number of reads asked so far (the last ctx handed out). */
+uint64_t check_n_reads(const struct checker *chk);
+
+#endif /* RAFT_SIM_CHECK_H */

@@ -1,0 +1,422 @@
+/* A simulated cluster: real cores on a fake network and a fake disk. */
+#include "cluster.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "entry.h"
+
+void cluster_options_defaults(struct cluster_options *o, uint64_t seed,
+			      unsigned n_nodes)
+{
+	struct raft_core_config cfg;
+
+	memset(o, 0, sizeof *o);
+	raft_core_config_defaults(&cfg, 1);
+	o->seed = seed;
+	o->n_nodes = n_nodes;
+	o->election_ticks = 10;
+	o->heartbeat_ticks = 1;
+	o->pre_vote = cfg.pre_vote;
+	o->check_quorum = cfg.check_quorum;
+	o->max_inflight_msgs = cfg.max_inflight_msgs;
+	o->max_inflight_bytes = cfg.max_inflight_bytes;
+	o->max_append_entries = cfg.max_append_entries;
+	o->max_append_bytes = cfg.max_append_bytes;
+}
+
+uint64_t cluster_tick(const struct cluster *c)
+{
+	return c->now / SIM_STEPS_PER_TICK;
+}
+
+static void vtrace(struct cluster *c, raft_id id, const char *fmt, va_list ap)
+{
+	fprintf(c->trace, "t=%" PRIu64 ".%u ", c->now / SIM_STEPS_PER_TICK,
+		(unsigned)(c->now % SIM_STEPS_PER_TICK));
+	if (id != 0) {
+		fprintf(c->trace, "n%" PRIu64 " ", id);
+	}
+	vfprintf(c->trace, fmt, ap);
+	fputc('\n', c->trace);
+}
+
+void cluster_trace(struct cluster *c, raft_id id, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->trace == NULL) {
+		return;
+	}
+	va_start(ap, fmt);
+	vtrace(c, id, fmt, ap);
+	va_end(ap);
+}
+
+void cluster_fail(struct cluster *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->failed) {
+		/* Only the first violation counts: later ones are often its
+		 * consequences. */
+		return;
+	}
+	c->failed = true;
+	c->failed_at = c->now;
+	va_start(ap, fmt);
+	vsnprintf(c->why, sizeof c->why, fmt, ap);
+	va_end(ap);
+	cluster_trace(c, 0, "FAIL %s", c->why);
+}
+
+void cluster_init(struct cluster *c, const struct cluster_options *o)
+{
+	struct raft_configuration conf;
+	struct raft_entry boot;
+	int rv;
+
+	memset(c, 0, sizeof *c);
+	c->seed = o->seed;
+	if (o->rng != NULL) {
+		c->rng = *o->rng;
+	} else {
+		rng_seed(&c->rng, o->seed);
+	}
+	c->n = o->n_nodes;
+	c->trace = o->trace;
+	c->no_commit_rule = o->no_commit_rule;
+	c->disk_min = 1;
+	c->disk_max = o->disk_max != 0 ? o->disk_max : 5;
+	net_init(&c->net, c->n, SIM_STEPS_PER_TICK);
+	check_init(&c->chk);
+
+	raft_configuration_init(&conf);
+	for (unsigned i = 1; i <= c->n; i++) {
+		char address[16];
+		snprintf(address, sizeof address, "n%u", i);
+		rv = raft_configuration_add(&conf, i, address, RAFT_VOTER);
+		if (rv != 0) {
+			cluster_fail(c, "raft_configuration_add: %s",
+				     raft_err_name(rv));
+			raft_configuration_close(&conf);
+			return;
+		}
+	}
+	rv = raft_core_bootstrap_entry(&conf, &boot);
+	raft_configuration_close(&conf);
+	if (rv != 0) {
+		cluster_fail(c, "raft_core_bootstrap_entry: %s",
+			     raft_err_name(rv));
+		return;
+	}
+	for (unsigned i = 1; i <= c->n; i++) {
+		struct raft_core_config cfg;
+		raft_core_config_defaults(&cfg, i);
+		cfg.election_ticks = o->election_ticks;
+		cfg.heartbeat_ticks = o->heartbeat_ticks;
+		cfg.pre_vote = o->pre_vote;
+		cfg.check_quorum = o->check_quorum;
+		cfg.max_inflight_msgs = o->max_inflight_msgs;
+		cfg.max_inflight_bytes = o->max_inflight_bytes;
+		cfg.max_append_entries = o->max_append_entries;
+		cfg.max_append_bytes = o->max_append_bytes;
+		node_init(c, &c->nodes[i], i, &cfg, &boot);
+	}
+	raft_free(boot.data.base);
+	cluster_trace(
+	    c, 0,
+	    "cluster seed=%" PRIu64 " nodes=%u election=%u "
+	    "heartbeat=%u pre_vote=%d check_quorum=%d inflight=%u/%zu "
+	    "append=%u/%zu",
+	    c->seed, c->n, o->election_ticks, o->heartbeat_ticks, o->pre_vote,
+	    o->check_quorum, o->max_inflight_msgs, o->max_inflight_bytes,
+	    o->max_append_entries, o->max_append_bytes);
+	for (unsigned i = 1; i <= c->n && !c->failed; i++) {
+		node_start(c, &c->nodes[i]);
+	}
+}
+
+void cluster_close(struct cluster *c)
+{
+	for (unsigned i = 1; i <= c->n; i++) {
+		node_close(&c->nodes[i]);
+	}
+	net_close(&c->net);
+	check_close(&c->chk);
+}
+
+static void deliver(struct cluster *c, struct envelope *env)
+{
+	struct raft_message *msg = &env->msg;
+	struct node *to = &c->nodes[msg->to];
+	const char *lost = NULL;
+	char desc[256];
+
+	if (to->core == NULL) {
+		lost = "down";
+	} else if (env->to_incarnation != to->incarnation) {
+		lost = "restarted";
+	} else if (net_is_cut(&c->net, (unsigned)msg->from,
+			      (unsigned)msg->to)) {
+		lost = "cut";
+	} else if (c->filter != NULL && c->filter(c, msg, c->filter_arg)) {
+		lost = "filtered";
+	}
+	if (c->trace != NULL) {
+		message_describe(msg, desc, sizeof desc);
+		cluster_trace(c, msg->from, "%s n%" PRIu64 " %s%s%s%s",
+			      lost != NULL ? "-x" : "->", msg->to, desc,
+			      env->duplicate ? " (dup)" : "",
+			      lost != NULL ? " lost: " : "",
+			      lost != NULL ? lost : "");
+	}
+	if (lost == NULL) {
+		c->n_delivered++;
+		node_deliver(c, to, msg);
+	}
+	message_close(msg);
+}
+
+void cluster_step(struct cluster *c)
+{
+	struct envelope env;
+
+	if (c->failed) {
+		return;
+	}
+	c->now++;
+	if (c->now % SIM_STEPS_PER_TICK == 0) {
+		for (unsigned i = 1; i <= c->n && !c->failed; i++) {
+			struct node *n = &c->nodes[i];
+			if (n->core != NULL && !n->frozen) {
+				raft_core_tick(n->core);
+				node_drain(c, n);
+			}
+		}
+	}
+	for (unsigned i = 1; i <= c->n && !c->failed; i++) {
+		node_complete_writes(c, &c->nodes[i]);
+	}
+	while (!c->failed && net_pop_due(&c->net, c->now, &env)) {
+		deliver(c, &env);
+	}
+	for (unsigned i = 1; i <= c->n && !c->failed; i++) {
+		struct node *n = &c->nodes[i];
+		if (n->core == NULL && n->restart_at != 0 &&
+		    n->restart_at <= c->now) {
+			cluster_restart(c, n->id);
+		}
+	}
+	/* The invariants after every step (most were already checked as
+	 * each input was drained; this catches anything between). */
+	for (unsigned i = 1; i <= c->n && !c->failed; i++) {
+		if (c->nodes[i].core != NULL) {
+			check_node(c, &c->nodes[i]);
+		}
+	}
+}
+
+void cluster_run_ticks(struct cluster *c, unsigned ticks)
+{
+	uint64_t end = c->now + (uint64_t)ticks * SIM_STEPS_PER_TICK;
+	while (!c->failed && c->now < end) {
+		cluster_step(c);
+	}
+}
+
+bool cluster_run_until(struct cluster *c,
+		       bool (*pred)(struct cluster *c, void *arg), void *arg,
+		       unsigned max_ticks)
+{
+	uint64_t end = c->now + (uint64_t)max_ticks * SIM_STEPS_PER_TICK;
+
+	if (pred(c, arg)) {
+		return true;
+	}
+	while (!c->failed && c->now < end) {
+		cluster_step(c);
+		if (!c->failed && pred(c, arg)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+void cluster_crash(struct cluster *c, raft_id id)
+{
+	struct node *n = &c->nodes[id];
+	if (n->core == NULL) {
+		return;
+	}
+	cluster_trace(c, id, "CRASH (loses %zu writes in flight)", n->n_writes);
+	node_stop(c, n);
+}
+
+void cluster_restart(struct cluster *c, raft_id id)
+{
+	struct node *n = &c->nodes[id];
+	if (n->core != NULL) {
+		return;
+	}
+	n->restart_at = 0;
+	cluster_trace(c, id, "RESTART");
+	node_start(c, n);
+}
+
+bool cluster_is_up(const struct cluster *c, raft_id id)
+{
+	return c->nodes[id].core != NULL;
+}
+
+void cluster_set_slow(struct cluster *c, raft_id id, bool slow)
+{
+	struct node *n = &c->nodes[id];
+
+	n->slow = slow;
+	if (slow) {
+		/* A slow node: its disk takes ticks, and so does the
+		 * processing of what reaches it. */
+		n->disk_min = 2 * SIM_STEPS_PER_TICK;
+		n->disk_max =
+		    (unsigned)rng_range(&c->rng, 3, 8) * SIM_STEPS_PER_TICK;
+		c->net.extra_delay[id] =
+		    (unsigned)rng_range(&c->rng, 1, 2 * SIM_STEPS_PER_TICK);
+		cluster_trace(c, id, "SLOW disk=%u..%u steps net+%u steps",
+			      n->disk_min, n->disk_max, c->net.extra_delay[id]);
+		return;
+	}
+	n->disk_min = c->disk_min;
+	n->disk_max = c->disk_max;
+	c->net.extra_delay[id] = 0;
+	/* Writes in flight speed up too, keeping their order. */
+	uint64_t floor = 0;
+	for (struct write *w = n->writes_head; w != NULL; w = w->next) {
+		uint64_t limit = c->now + n->disk_max;
+		if (w->done_at > limit) {
+			w->done_at = limit;
+		}
+		if (w->done_at < floor) {
+			w->done_at = floor;
+		}
+		floor = w->done_at;
+	}
+	cluster_trace(c, id, "FAST again");
+}
+
+raft_id cluster_leader(const struct cluster *c)
+{
+	raft_id best = 0;
+	raft_term best_term = 0;
+	for (unsigned i = 1; i <= c->n; i++) {
+		const struct node *n = &c->nodes[i];
+		if (n->core != NULL && n->role == RAFT_LEADER &&
+		    n->term > best_term) {
+			best = n->id;
+			best_term = n->term;
+		}
+	}
+	return best;
+}
+
+raft_term cluster_max_term(const struct cluster *c)
+{
+	raft_term t = 0;
+	for (unsigned i = 1; i <= c->n; i++) {
+		const struct node *n = &c->nodes[i];
+		if (n->core != NULL && n->term > t) {
+			t = n->term;
+		}
+	}
+	return t;
+}
+
+int cluster_propose(struct cluster *c, raft_id id, const char *data,
+		    raft_index *index, raft_term *term)
+{
+	struct node *n = &c->nodes[id];
+	struct raft_buf buf = {.base = (void *)data, .len = strlen(data)};
+	raft_index first = 0;
+	raft_term t = 0;
+
+	if (n->core == NULL) {
+		return RAFT_ENOTLEADER;
+	}
+	int rv = raft_core_propose(n->core, &buf, 1, &t, &first);
+	if (rv == 0) {
+		cluster_trace(c, id, "propose %s -> (%" PRIu64 ",%" PRIu64 ")",
+			      data, first, t);
+	} else {
+		cluster_trace(c, id, "propose %s: %s", data, raft_err_name(rv));
+	}
+	if (index != NULL) {
+		*index = first;
+	}
+	if (term != NULL) {
+		*term = t;
+	}
+	node_drain(c, n);
+	return rv;
+}
+
+int cluster_read_index(struct cluster *c, raft_id id, uint64_t *ctx)
+{
+	struct node *n = &c->nodes[id];
+	uint64_t next = check_n_reads(&c->chk) + 1;
+
+	if (n->core == NULL) {
+		return RAFT_ENOTLEADER;
+	}
+	int rv = raft_core_read_index(n->core, next);
+	if (rv == 0) {
+		check_read_asked(c, n, next);
+		cluster_trace(c, id,
+			      "read_index ctx=%" PRIu64 " floor=%" PRIu64, next,
+			      c->chk.len);
+	} else {
+		cluster_trace(c, id, "read_index: %s", raft_err_name(rv));
+	}
+	if (ctx != NULL) {
+		*ctx = rv == 0 ? next : 0;
+	}
+	node_drain(c, n);
+	return rv;
+}
+
+int cluster_transfer(struct cluster *c, raft_id id, raft_id to)
+{
+	struct node *n = &c->nodes[id];
+
+	if (n->core == NULL) {
+		return RAFT_ENOTLEADER;
+	}
+	int rv = raft_core_transfer_leader(n->core, to);
+	cluster_trace(c, id, "transfer_leader to=n%" PRIu64 ": %s", to,
+		      rv == 0 ? "started" : raft_err_name(rv));
+	node_drain(c, n);
+	return rv;
+}
+
+void cluster_isolate(struct cluster *c, raft_id id)
+{
+	for (unsigned i = 1; i <= c->n; i++) {
+		if (i != id) {
+			net_set_cut_both(&c->net, (unsigned)id, i, true);
+		}
+	}
+	cluster_trace(c, id, "ISOLATED");
+}
+
+void cluster_connect_all(struct cluster *c)
+{
+	net_connect_all(&c->net);
+	cluster_trace(c, 0, "network: all links up");
+}
+
+void cluster_set_filter(struct cluster *c, cluster_filter_cb filter, void *arg)
+{
+	c->filter = filter;
+	c->filter_arg = arg;
+}

@@ -1,0 +1,235 @@
+/* A simulated cluster: real cores on a fake network and a fake disk. */
+#ifndef RAFT_SIM_CLUSTER_H
+#define RAFT_SIM_CLUSTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "check.h"
+#include "net.h"
+#include "raft/core.h"
+#include "rng.h"
+
+/* Time is discrete: a step is the smallest unit, and every node's core gets
+ * raft_core_tick() once every SIM_STEPS_PER_TICK steps. Messages and disk
+ * writes take whole steps, so several can happen within one tick and in
+ * any order. */
+#define SIM_STEPS_PER_TICK 10
+
+/* A write handed out in a ready batch, not durable yet. */
+struct write {
+	struct write *next;
+	uint64_t done_at; /* the step at which it is durable */
+	bool has_hard_state;
+	struct raft_hard_state hard_state;
+	struct raft_entry *entries; /* replace the log from entries[0].index */
+	size_t n_entries;
+	/* rd.persisted_messages: they leave once this write is durable. */
+	struct raft_message *messages;
+	size_t n_messages;
+	/* For each message that acknowledges entries, the chain hash the
+	 * node's log had at the acknowledged index when it was handed out
+	 * (what the disk must hold when it leaves); 0 for other messages. */
+	uint64_t *ack_hashes;
+};
+
+/* The simulator's copy of one entry of a core's log. */
+struct mirror_entry {
+	raft_term term;
+	uint64_t hash; /* chain hash */
+};
+
+struct node {
+	raft_id id;
+	struct raft_core_config config; /* random_seed is redrawn per start */
+	struct raft_core *core;		/* NULL while crashed */
+	unsigned incarnation;		/* bumped at each crash */
+
+	/* Durable state: what survives a crash. entries[i] has index i + 1
+	 * and chain hash hashes[i]. */
+	struct raft_hard_state disk_hs;
+	struct raft_entry *disk_entries;
+	uint64_t *disk_hashes;
+	size_t disk_n, disk_cap;
+
+	/* Writes in flight, oldest first; they complete in order. */
+	struct write *writes_head, *writes_tail;
+	size_t n_writes;
+
+	/* Mirror of the core's log (durable + handed out), from the ready
+	 * batches: log[i] is index i, log[0] is a sentinel. */
+	struct mirror_entry *log;
+	raft_index last_index;
+	size_t log_cap;
+	/* The last hard state the core handed out (this incarnation). */
+	struct raft_hard_state handed_hs;
+
+	/* The applied sequence of this incarnation: index and chain hash. */
+	raft_index applied;
+	uint64_t applied_hash;
+
+	/* What the core said last (raft_core_status after each drain). */
+	uint8_t role;
+	raft_term term;
+	raft_id leader_id;
+	raft_index commit;
+
+	/* Votes this node granted, by term (across incarnations): the
+	 * candidate, or 0. */
+	raft_id *granted;
+	size_t granted_cap;
+
+	/* Faults. */
+	unsigned disk_min, disk_max; /* write latency in steps */
+	bool slow;
+	bool frozen; /* not ticked (scenarios use it to pick who campaigns) */
+	uint64_t restart_at; /* crashed: the step of the restart, 0: never */
+
+	/* Liveness: bit k set once the k-th post-heal proposal is applied. */
+	uint64_t heal_mask;
+	unsigned n_crashes;
+};
+
+struct cluster;
+
+/* Decides whether a message is dropped on delivery (scenarios use it to
+ * shape a run exactly). Returns true to drop. */
+typedef bool (*cluster_filter_cb)(struct cluster *c,
+				  const struct raft_message *msg, void *arg);
+
+/* Knobs fixed for a whole run. */
+struct cluster_options {
+	uint64_t seed;
+	unsigned n_nodes;
+	FILE *trace; /* NULL: no transcript */
+	/* Core configuration of every node. */
+	unsigned election_ticks;
+	unsigned heartbeat_ticks;
+	bool pre_vote;
+	bool check_quorum;
+	unsigned max_inflight_msgs;
+	size_t max_inflight_bytes;
+	unsigned max_append_entries;
+	size_t max_append_bytes;
+	/* Disk write latency, in steps (0: 1..5). */
+	unsigned disk_max;
+	/* Leave out the direct check of the commit rule (a leader moves its
+	 * commit index only to an entry of its term), so that a core that
+	 * breaks it must be caught by what follows: a lost committed entry. */
+	bool no_commit_rule;
+	/* The PRNG to continue from (the chaos plan drew from it first);
+	 * NULL: seeded from seed. */
+	const struct rng *rng;
+};
+
+struct cluster {
+	uint64_t seed;
+	struct rng rng;
+	unsigned n;
+	struct node nodes[SIM_MAX_NODES + 1]; /* nodes[1..n] */
+	struct net net;
+	struct checker chk;
+	uint64_t now; /* steps since the start */
+	FILE *trace;
+
+	/* The first invariant violation; the run stops at it. */
+	bool failed;
+	uint64_t failed_at;
+	char why[1024];
+
+	cluster_filter_cb filter;
+	void *filter_arg;
+	bool no_commit_rule;
+
+	/* Normal disk latency range, in steps. */
+	unsigned disk_min, disk_max;
+
+	/* Workload counters. */
+	uint64_t n_proposed; /* data strings handed out, "s<seed>-<n>" */
+	uint64_t n_delivered;
+};
+
+/* Fills options with the defaults of the brief: election 10 ticks,
+ * heartbeat 1, pre-vote and check-quorum on, the core's pipelining
+ * defaults. */
+void cluster_options_defaults(struct cluster_options *o, uint64_t seed,
+			      unsigned n_nodes);
+
+/* Starts a fresh cluster: every node boots from the same one-entry log
+ * (raft_core_bootstrap_entry of a configuration of all nodes as voters),
+ * term 1, no vote. Failures (which would be core bugs) set c->failed. */
+void cluster_init(struct cluster *c, const struct cluster_options *o);
+
+/* Frees every core, write, message and record. */
+void cluster_close(struct cluster *c);
+
+/* Records the first failure and prints it in the transcript. */
+void cluster_fail(struct cluster *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* One transcript line: "t=<tick>.<step> n<id> ..." (id 0: no node). */
+void cluster_trace(struct cluster *c, raft_id id, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The current tick. */
+uint64_t cluster_tick(const struct cluster *c);
+
+/* Advances time by one step: ticks (at tick boundaries), completes due disk
+ * writes, delivers due messages, restarts nodes whose restart is due, then
+ * checks every node. */
+void cluster_step(struct cluster *c);
+
+/* Runs whole ticks (stops early on failure). */
+void cluster_run_ticks(struct cluster *c, unsigned ticks);
+
+/* Runs steps until pred returns true (checked after each step) or
+ * max_ticks pass. Returns whether pred became true. */
+bool cluster_run_until(struct cluster *c,
+		       bool (*pred)(struct cluster *c, void *arg), void *arg,
+		       unsigned max_ticks);
+
+/* Node life. A crash frees the core and loses every write in flight (and
+ * the messages held back for them); messages on the wire to it are lost.
+ * A restart builds a new core from the durable state. */
+void cluster_crash(struct cluster *c, raft_id id);
+void cluster_restart(struct cluster *c, raft_id id);
+bool cluster_is_up(const struct cluster *c, raft_id id);
+
+/* Slow node: long disk writes and long delivery to it; clearing it also
+ * pulls its writes in flight to the normal latency. */
+void cluster_set_slow(struct cluster *c, raft_id id, bool slow);
+
+/* The live node that is leader at the highest term, or 0. */
+raft_id cluster_leader(const struct cluster *c);
+
+/* Highest term among live nodes. */
+raft_term cluster_max_term(const struct cluster *c);
+
+/* Workload, on one node. Errors are the core's; the calls are traced.
+ * propose: data is a NUL-terminated string (copied). */
+int cluster_propose(struct cluster *c, raft_id id, const char *data,
+		    raft_index *index, raft_term *term);
+int cluster_read_index(struct cluster *c, raft_id id, uint64_t *ctx);
+int cluster_transfer(struct cluster *c, raft_id id, raft_id to);
+
+/* Network shortcuts (traced). */
+void cluster_isolate(struct cluster *c, raft_id id);
+void cluster_connect_all(struct cluster *c);
+void cluster_set_filter(struct cluster *c, cluster_filter_cb filter, void *arg);
+
+/* Node internals used by cluster.c, implemented in node.c. */
+void node_init(struct cluster *c, struct node *n, raft_id id,
+	       const struct raft_core_config *config,
+	       const struct raft_entry *bootstrap);
+void node_close(struct node *n);
+void node_start(struct cluster *c, struct node *n);
+void node_stop(struct cluster *c, struct node *n);
+void node_drain(struct cluster *c, struct node *n);
+void node_complete_writes(struct cluster *c, struct node *n);
+void node_deliver(struct cluster *c, struct node *n,
+		  const struct raft_message *msg);
+const char *node_role_name(uint8_t role);
+
+#endif /* RAFT_SIM_CLUSTER_H */
