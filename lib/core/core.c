@@ -462,6 +462,16 @@ int raft_core_step(struct raft_core *core, const struct raft_message *m)
 			   m->type == RAFT_MSG_HEARTBEAT ||
 			   m->type == RAFT_MSG_TIMEOUT_NOW) {
 			election_become_follower(core, m->term, m->from);
+		} else if (m->type == RAFT_MSG_VOTE) {
+			/* Figure 2 restarts the election timer only on hearing
+			 * a leader or granting a vote: a request we may refuse
+			 * (our log is newer) must not keep delaying the very
+			 * nodes that can win. Granting resets it below. */
+			unsigned elapsed = core->election_elapsed;
+			unsigned timeout = core->randomized_timeout;
+			election_become_follower(core, m->term, 0);
+			core->election_elapsed = elapsed;
+			core->randomized_timeout = timeout;
 		} else {
 			election_become_follower(core, m->term, 0);
 		}
