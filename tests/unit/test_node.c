@@ -33,8 +33,27 @@ struct node_fixture {
 	unsigned acked;
 	unsigned failed;
 	unsigned reads;
+	unsigned leader_events; /* on_state_change calls saying "leader" */
+	raft_id reported_leader[N + 1]; /* last leader each node reported */
 	char err[512];
 };
+
+struct state_arg {
+	struct node_fixture *f;
+	unsigned i;
+};
+
+static struct state_arg state_args[N + 1];
+
+static void on_state(void *arg, uint8_t role, raft_id leader_id, raft_term term)
+{
+	struct state_arg *a = arg;
+	(void)term;
+	a->f->reported_leader[a->i] = leader_id;
+	if (role == RAFT_LEADER) {
+		a->f->leader_events++;
+	}
+}
 
 static raft_index mem_applied(struct raft_fsm *fsm)
 {
@@ -133,6 +152,10 @@ static void make_config(struct node_fixture *f, unsigned i,
 	c->listen = f->addr[i];
 	c->initial = &f->conf;
 	c->tick_ms = 10;
+	state_args[i].f = f;
+	state_args[i].i = i;
+	c->on_state_change = on_state;
+	c->on_state_change_arg = &state_args[i];
 }
 
 static int start(struct node_fixture *f, unsigned i)
@@ -425,7 +448,78 @@ TEST(node, bad_faults_are_refused)
 	ASSERT_RV(raft_node_set_faults(f->nodes[1], &faults), RAFT_EINVAL);
 }
 
+/* Sends bytes to a node's peer port on a fresh connection, then closes it. */
+static void send_raw(const char *address, const void *bytes, size_t len)
+{
+	struct sockaddr_in sa;
+	unsigned port = (unsigned)atoi(strrchr(address, ':') + 1);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	ASSERT_TRUE(fd >= 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ASSERT_EQ_INT(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ASSERT_EQ_INT(write(fd, bytes, len), (long long)len);
+	close(fd);
+}
+
+static bool all_applied_1000(struct node_fixture *f)
+{
+	unsigned i;
+	for (i = 1; i <= N; i++) {
+		if (f->fsms[i].n_normal < 1000) {
+			return false;
+		}
+	}
+	return f->acked == 1000;
+}
+
+TEST(node, bad_frames_close_their_connection_only)
+{
+	uint8_t garbage[64], huge[24];
+	unsigned i;
+	start_all(f);
+	propose(f, 500);
+	run_until(f, all_applied_500, 10000);
+	/* A frame that fails its checksum, and one announcing 4 GiB. */
+	for (i = 0; i < sizeof(garbage); i++) {
+		garbage[i] = (uint8_t)(i * 37);
+	}
+	garbage[0] = sizeof(garbage) - 4;
+	garbage[1] = garbage[2] = garbage[3] = 0;
+	memset(huge, 0xff, sizeof(huge));
+	for (i = 1; i <= N; i++) {
+		send_raw(f->addr[i], garbage, sizeof(garbage));
+		send_raw(f->addr[i], huge, sizeof(huge));
+	}
+	/* The cluster goes on as if nothing happened. */
+	propose(f, 500);
+	run_until(f, all_applied_1000, 10000);
+	ASSERT_EQ_U64(f->failed, 0);
+}
+
+static bool everyone_knows_the_leader(struct node_fixture *f)
+{
+	unsigned i, l = leader(f);
+	for (i = 1; i <= N; i++) {
+		if (f->reported_leader[i] != l) {
+			return false;
+		}
+	}
+	return l != 0;
+}
+
+TEST(node, state_changes_report_the_leader_to_every_member)
+{
+	start_all(f);
+	run_until(f, everyone_knows_the_leader, 5000);
+	ASSERT_GE_U64(f->leader_events, 1);
+}
+
 static const struct test_case node_cases[] = {
+    TEST_CASE(node, state_changes_report_the_leader_to_every_member),
+    TEST_CASE(node, bad_frames_close_their_connection_only),
     TEST_CASE(node, a_failing_disk_stops_writes_and_says_why),
     TEST_CASE(node, cutting_the_leader_off_elects_another),
     TEST_CASE(node, bad_faults_are_refused),
