@@ -71,6 +71,17 @@ stage() {
 		}
 		echo "$*" >"$dir/.flags"
 	fi
+	# The flags asked for must really be in the build (STYLE.md §8).
+	case " $* " in *" --enable-werror "*)
+		grep -q '^WARN_CFLAGS = .*-Werror' "$dir/Makefile" || {
+			echo "$name: -Werror missing from WARN_CFLAGS"
+			failed_stages="$failed_stages $name"; return 0; } ;;
+	esac
+	case " $* " in *" --enable-sanitizers "*)
+		grep -q '^SAN_CFLAGS = .*-fsanitize=address,undefined' "$dir/Makefile" || {
+			echo "$name: sanitizer flags missing from SAN_CFLAGS"
+			failed_stages="$failed_stages $name"; return 0; } ;;
+	esac
 	start=$(date +%s)
 	if (cd "$dir" && make -s -j"$jobs" >/dev/null && make -s -j"$jobs" check); then
 		:
