@@ -111,6 +111,14 @@ raft_configuration_copy(const struct raft_configuration *src,
 RAFT_API int raft_configuration_encode(const struct raft_configuration *conf,
 				       struct raft_buf *out) RAFT_WARN_UNUSED;
 
+/* The size of the encoding, and the encoding written into buf (which has
+ * that many bytes), for callers that place it themselves. */
+RAFT_API size_t
+raft_configuration_encoded_size(const struct raft_configuration *conf);
+RAFT_API void
+raft_configuration_encode_into(const struct raft_configuration *conf,
+			       void *buf);
+
 /* Decodes into an initialized, empty conf. Outside bytes are checked: on
  * failure conf stays empty and errmsg (if not NULL, errmsg_len bytes) says
  * why. Errors: RAFT_ECORRUPT, RAFT_ENOMEM. */
@@ -131,8 +139,9 @@ enum raft_message_type {
 	RAFT_MSG_HEARTBEAT = 5,	  /* leader liveness, commit and read rounds */
 	RAFT_MSG_HEARTBEAT_RESP = 6,
 	RAFT_MSG_TIMEOUT_NOW = 7, /* leadership transfer: campaign at once */
+	RAFT_MSG_SNAPSHOT = 8,	  /* InstallSnapshot: the metadata (below) */
 };
-#define RAFT_MSG_TYPE_MAX 7
+#define RAFT_MSG_TYPE_MAX 8
 
 struct raft_msg_vote {
 	raft_index last_log_index;
@@ -174,6 +183,23 @@ struct raft_msg_heartbeat {
 	uint64_t seq;
 };
 
+/* What a snapshot covers: every entry up to index (of term), and the
+ * configuration in force at index. */
+struct raft_snapshot_meta {
+	raft_index index;
+	raft_term term;
+	struct raft_configuration conf;
+};
+
+/* InstallSnapshot. The core deals in metadata only: on the leader a
+ * RAFT_MSG_SNAPSHOT in rd.messages asks the runtime to stream the state
+ * machine's snapshot at meta.index to the follower (in chunks, beside the
+ * core); on the follower the runtime steps it in once the whole snapshot is
+ * stored locally. The follower answers with RAFT_MSG_APPEND_RESP. */
+struct raft_msg_snapshot {
+	struct raft_snapshot_meta meta;
+};
+
 struct raft_msg_heartbeat_resp {
 	uint64_t seq;
 	raft_index last_index; /* the follower's last log index */
@@ -191,6 +217,7 @@ struct raft_message {
 		struct raft_msg_append_resp append_resp;
 		struct raft_msg_heartbeat heartbeat;
 		struct raft_msg_heartbeat_resp heartbeat_resp;
+		struct raft_msg_snapshot snapshot;
 	};
 };
 
@@ -253,6 +280,11 @@ struct raft_core_state {
 	/* The state machine already holds every entry up to here (so they
 	 * are committed); apply resumes after it. At most the last index. */
 	raft_index applied;
+	/* The last snapshot (NULL: none). The entries then start right
+	 * after some index <= snapshot->index + 1 (a trailing margin of the
+	 * log may be kept before the snapshot's index), and `applied` is at
+	 * least snapshot->index. */
+	const struct raft_snapshot_meta *snapshot;
 };
 
 /* Makes the first entry of a new cluster's log: index 1, term 1, a CONF
@@ -332,6 +364,23 @@ RAFT_API void raft_core_persisted(struct raft_core *core, raft_index index,
  * handed out in a ready batch). */
 RAFT_API void raft_core_applied(struct raft_core *core, raft_index index);
 
+/* The state machine saved a snapshot of everything up to index (at most
+ * the applied index). The core remembers its metadata (to send it to
+ * followers that fall behind) and drops the log up to index - trailing:
+ * a trailing margin lets slightly lagging followers catch up from the log.
+ * The caller deletes the same entries from storage. Errors: RAFT_EINVAL
+ * (index above the applied index, or not above the last snapshot's),
+ * RAFT_ENOMEM (nothing changed). */
+RAFT_API int raft_core_snapshot_taken(struct raft_core *core, raft_index index,
+				      raft_index trailing) RAFT_WARN_UNUSED;
+
+/* The runtime finished streaming the snapshot a RAFT_MSG_SNAPSHOT asked for
+ * to peer id (ok), or gave up (the connection failed, a chunk was refused):
+ * the leader then resumes replicating to it, from the log or with another
+ * snapshot. */
+RAFT_API void raft_core_report_snapshot(struct raft_core *core, raft_id id,
+					bool ok);
+
 struct raft_hard_state {
 	raft_term term;
 	raft_id vote;
@@ -361,6 +410,11 @@ struct raft_ready {
 	/* Apply these, in order; each is committed and durable locally. */
 	const struct raft_entry *committed;
 	size_t n_committed;
+	/* Install this snapshot (a follower that fell behind received it):
+	 * record its metadata durably with the entries of this batch, drop
+	 * the stored log up to it, and load it into the state machine before
+	 * applying anything committed after it. NULL: none. */
+	const struct raft_snapshot_meta *snapshot;
 	/* Reads whose read index is now known (or that failed). */
 	const struct raft_read *reads;
 	size_t n_reads;
@@ -386,6 +440,7 @@ RAFT_API void raft_core_advance(struct raft_core *core);
 enum raft_progress_state {
 	RAFT_PROGRESS_PROBE = 1, /* finding the match point, one at a time */
 	RAFT_PROGRESS_REPLICATE = 2, /* streaming within the in-flight window */
+	RAFT_PROGRESS_SNAPSHOT = 3,  /* receiving a snapshot; appends wait */
 };
 
 struct raft_peer_status {
@@ -395,6 +450,7 @@ struct raft_peer_status {
 	raft_index match_index; /* leader only */
 	raft_index next_index;	/* leader only */
 	bool recent_active; /* leader only: heard from since the last check */
+	raft_index pending_snapshot; /* SNAPSHOT state: the index being sent */
 };
 
 struct raft_core_status {
@@ -409,7 +465,9 @@ struct raft_core_status {
 	raft_index persisted_index;
 	raft_index last_index;
 	raft_term last_term;
-	raft_id transfer_to; /* leader only: a transfer under way, or 0 */
+	raft_index snapshot_index; /* the last snapshot's, 0 if none */
+	raft_index first_index;	   /* the first entry the log holds */
+	raft_id transfer_to;	   /* leader only: a transfer under way, or 0 */
 };
 
 RAFT_API void raft_core_status(const struct raft_core *core,

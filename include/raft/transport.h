@@ -22,6 +22,9 @@
  *     heartbeat:      u64 commit, u64 seq
  *     heartbeat_resp: u64 seq, u64 last_index
  *     timeout_now:    nothing
+ *     snapshot:       u64 index, u64 term, u32 length, the configuration
+ *                     (raft_configuration_encode()); the snapshot's data
+ *                     travels beside, as the runtime streams it
  *
  * The decoder checks every length against the frame before reading it.
  */
@@ -51,8 +54,9 @@ RAFT_API int raft_wire_frame_len(const void *buf, size_t len, size_t max_frame,
 /* Decodes one whole frame of len bytes. On success m->append.entries (for
  * an append) is allocated and must be released with
  * raft_wire_message_release(); entry data points into buf (borrowed).
- * Errors: RAFT_EPROTO (bad checksum, version, cluster id, type or layout;
- * errmsg says which), RAFT_ENOMEM. On error nothing is allocated. */
+ * A snapshot's configuration is allocated too. Errors: RAFT_EPROTO (bad
+ * checksum, version, cluster id, type or layout; errmsg says which),
+ * RAFT_ENOMEM. On error nothing is allocated. */
 RAFT_API int raft_wire_decode(const void *buf, size_t len, uint64_t cluster_id,
 			      struct raft_message *m, char *errmsg,
 			      size_t errmsg_len) RAFT_WARN_UNUSED;

@@ -105,21 +105,21 @@ int raft_configuration_copy(const struct raft_configuration *src,
 
 /* Encoding: u8 version, u32 n, then per member u64 id, u8 role, u16
  * address length and the address bytes; integers little-endian. */
-int raft_configuration_encode(const struct raft_configuration *conf,
-			      struct raft_buf *out)
+size_t raft_configuration_encoded_size(const struct raft_configuration *conf)
 {
 	size_t len = 1 + 4;
-	uint8_t *p;
 	unsigned i;
 	for (i = 0; i < conf->n; i++) {
 		len += 8 + 1 + 2 + strlen(conf->servers[i].address);
 	}
-	out->base = raft_malloc(len);
-	if (out->base == NULL) {
-		return RAFT_ENOMEM;
-	}
-	out->len = len;
-	p = out->base;
+	return len;
+}
+
+void raft_configuration_encode_into(const struct raft_configuration *conf,
+				    void *buf)
+{
+	uint8_t *p = buf;
+	unsigned i;
 	p = put_le(p, CONF_VERSION, 1);
 	p = put_le(p, conf->n, 4);
 	for (i = 0; i < conf->n; i++) {
@@ -131,7 +131,19 @@ int raft_configuration_encode(const struct raft_configuration *conf,
 		memcpy(p, s->address, alen);
 		p += alen;
 	}
-	RAFT_ASSERT((size_t)(p - (uint8_t *)out->base) == len);
+	RAFT_ASSERT((size_t)(p - (uint8_t *)buf) ==
+		    raft_configuration_encoded_size(conf));
+}
+
+int raft_configuration_encode(const struct raft_configuration *conf,
+			      struct raft_buf *out)
+{
+	out->len = raft_configuration_encoded_size(conf);
+	out->base = raft_malloc(out->len);
+	if (out->base == NULL) {
+		return RAFT_ENOMEM;
+	}
+	raft_configuration_encode_into(conf, out->base);
 	return 0;
 }
 
@@ -259,6 +271,36 @@ err_nomem:
 	raft_configuration_close(&cc->conf);
 	cc->prs = NULL;
 	return RAFT_ENOMEM;
+}
+
+int core_conf_prepare_copy(struct raft_core *core,
+			   const struct raft_configuration *conf,
+			   raft_index index, struct conf_change *cc)
+{
+	struct raft_buf buf;
+	int rv = raft_configuration_encode(conf, &buf);
+	if (rv != 0) {
+		return rv;
+	}
+	rv = core_conf_prepare(core, &buf, index, cc, NULL, 0);
+	raft_free(buf.base);
+	/* A configuration that encodes also decodes: only memory fails. */
+	return rv == 0 ? 0 : RAFT_ENOMEM;
+}
+
+int core_conf_at(const struct raft_core *core, raft_index index,
+		 struct raft_configuration *conf)
+{
+	/* A CONF entry still in the log is newer than anything compacted
+	 * into the snapshot. */
+	const struct raft_entry *e = core_last_conf_entry(core, index + 1);
+	if (e != NULL) {
+		return raft_configuration_decode(&e->data, conf, NULL, 0);
+	}
+	if (core->has_snapshot && core->snapshot.index <= index) {
+		return raft_configuration_copy(&core->snapshot.conf, conf);
+	}
+	return 0;
 }
 
 void core_conf_discard(struct conf_change *cc)

@@ -93,6 +93,10 @@ unsigned core_quorum(const struct raft_core *core)
 static void message_release(struct raft_message *m)
 {
 	uint32_t i;
+	if (m->type == RAFT_MSG_SNAPSHOT) {
+		raft_configuration_close(&m->snapshot.meta.conf);
+		return;
+	}
 	if (m->type != RAFT_MSG_APPEND) {
 		return;
 	}
@@ -197,22 +201,83 @@ static int check_config(const struct raft_core_config *c, char *errmsg,
 	return RAFT_EINVAL;
 }
 
+/* The first index the recovered log holds (entries may start right after
+ * the snapshot, or earlier when a trailing margin was kept). */
+static raft_index state_first_index(const struct raft_core_state *st)
+{
+	if (st->n_entries > 0) {
+		return st->entries[0].index;
+	}
+	return st->snapshot != NULL ? st->snapshot->index + 1 : 1;
+}
+
+static int check_snapshot(const struct raft_core_state *st, char *errmsg,
+			  size_t len)
+{
+	const struct raft_snapshot_meta *snap = st->snapshot;
+	raft_index first = state_first_index(st);
+	if (snap == NULL) {
+		if (first != 1) {
+			snprintf(errmsg, len,
+				 "log starts at entry %llu without a snapshot",
+				 (unsigned long long)first);
+			return RAFT_EINVAL;
+		}
+		return 0;
+	}
+	if (snap->index == 0 || snap->term == 0 || snap->term > st->term ||
+	    raft_configuration_n_voters(&snap->conf) == 0) {
+		snprintf(errmsg, len,
+			 "snapshot at %llu (term %llu) is malformed or has no "
+			 "voter",
+			 (unsigned long long)snap->index,
+			 (unsigned long long)snap->term);
+		return RAFT_EINVAL;
+	}
+	if (first > snap->index + 1) {
+		snprintf(errmsg, len,
+			 "log starts at entry %llu, after the snapshot at %llu",
+			 (unsigned long long)first,
+			 (unsigned long long)snap->index);
+		return RAFT_EINVAL;
+	}
+	if (first <= snap->index && first + st->n_entries - 1 >= snap->index &&
+	    st->entries[snap->index - first].term != snap->term) {
+		snprintf(
+		    errmsg, len,
+		    "log entry %llu has term %llu, the snapshot says %llu",
+		    (unsigned long long)snap->index,
+		    (unsigned long long)st->entries[snap->index - first].term,
+		    (unsigned long long)snap->term);
+		return RAFT_EINVAL;
+	}
+	return 0;
+}
+
 static int check_state(const struct raft_core_state *st, char *errmsg,
 		       size_t len)
 {
-	size_t i;
+	raft_index first, last;
 	raft_term prev_term = 0;
+	size_t i;
+	int rv;
 	if (st->n_entries > 0 && st->entries == NULL) {
 		snprintf(errmsg, len, "%zu log entries but no entry array",
 			 st->n_entries);
 		return RAFT_EINVAL;
 	}
+	rv = check_snapshot(st, errmsg, len);
+	if (rv != 0) {
+		return rv;
+	}
+	first = state_first_index(st);
 	for (i = 0; i < st->n_entries; i++) {
 		const struct raft_entry *e = &st->entries[i];
-		if (e->index != i + 1) {
+		if (e->index != first + i) {
 			snprintf(errmsg, len,
-				 "log entry %zu has index %llu, expected %zu",
-				 i, (unsigned long long)e->index, i + 1);
+				 "log entry %zu has index %llu, expected %llu",
+				 i, (unsigned long long)e->index,
+				 (unsigned long long)(first + i));
 			return RAFT_EINVAL;
 		}
 		if (e->term < prev_term || e->term > st->term || e->term == 0) {
@@ -238,10 +303,14 @@ static int check_state(const struct raft_core_state *st, char *errmsg,
 			 (unsigned long long)st->vote);
 		return RAFT_EINVAL;
 	}
-	if (st->applied > st->n_entries) {
-		snprintf(errmsg, len,
-			 "applied index %llu beyond last index %zu",
-			 (unsigned long long)st->applied, st->n_entries);
+	last = first + st->n_entries - 1;
+	if (st->snapshot != NULL && st->snapshot->index > last) {
+		last = st->snapshot->index;
+	}
+	if (st->applied > last) {
+		snprintf(
+		    errmsg, len, "applied index %llu beyond last index %llu",
+		    (unsigned long long)st->applied, (unsigned long long)last);
 		return RAFT_EINVAL;
 	}
 	return 0;
@@ -251,9 +320,11 @@ int raft_core_new(const struct raft_core_config *config,
 		  const struct raft_core_state *state, struct raft_core **out,
 		  char *errmsg, size_t errmsg_len)
 {
+	const struct raft_snapshot_meta *snap = state->snapshot;
 	struct raft_core *core;
 	const struct raft_entry *conf_entry;
 	struct conf_change cc;
+	raft_index first, applied;
 	char scratch[1];
 	size_t i;
 	int rv;
@@ -277,6 +348,22 @@ int raft_core_new(const struct raft_core_config *config,
 	core->rand_state = config->random_seed;
 	log_init(&core->log);
 	raft_configuration_init(&core->conf);
+	raft_configuration_init(&core->snapshot.conf);
+	first = state_first_index(state);
+	/* The term just before the log is known only when that is the
+	 * snapshot's index (or 0); otherwise a follower that needs it gets
+	 * the snapshot instead (see replication.c). */
+	log_reset(&core->log, first - 1,
+		  snap != NULL && snap->index == first - 1 ? snap->term : 0);
+	if (snap != NULL) {
+		if (raft_configuration_copy(&snap->conf,
+					    &core->snapshot.conf) != 0) {
+			goto err_free;
+		}
+		core->has_snapshot = true;
+		core->snapshot.index = snap->index;
+		core->snapshot.term = snap->term;
+	}
 	if (log_reserve(&core->log, state->n_entries) != 0) {
 		goto err_free;
 	}
@@ -288,10 +375,22 @@ int raft_core_new(const struct raft_core_config *config,
 		}
 		log_append_ref(&core->log, e->term, e->type, data);
 	}
+	/* The configuration in force: the last CONF entry after the
+	 * snapshot, else the snapshot's. */
 	conf_entry = core_last_conf_entry(core, log_last_index(&core->log) + 1);
-	rv = core_conf_prepare(core, conf_entry ? &conf_entry->data : NULL,
-			       conf_entry ? conf_entry->index : 0, &cc, errmsg,
-			       errmsg_len);
+	if (conf_entry != NULL && snap != NULL &&
+	    conf_entry->index <= snap->index) {
+		conf_entry = NULL;
+	}
+	if (conf_entry == NULL && snap != NULL) {
+		rv =
+		    core_conf_prepare_copy(core, &snap->conf, snap->index, &cc);
+	} else {
+		rv = core_conf_prepare(core,
+				       conf_entry ? &conf_entry->data : NULL,
+				       conf_entry ? conf_entry->index : 0, &cc,
+				       errmsg, errmsg_len);
+	}
 	if (rv == RAFT_ENOMEM) {
 		goto err_free;
 	}
@@ -307,11 +406,20 @@ int raft_core_new(const struct raft_core_config *config,
 	core->term = state->term;
 	core->vote = state->vote;
 	core->role = RAFT_FOLLOWER;
+	/* A log that ends before the snapshot is all covered by it. */
+	if (snap != NULL && log_last_index(&core->log) < snap->index) {
+		log_reset(&core->log, snap->index, snap->term);
+	}
 	core->persisted = log_last_index(&core->log);
 	core->log.unstable_from = core->persisted + 1;
-	core->commit = state->applied;
-	core->applying = state->applied;
-	core->applied = state->applied;
+	/* The state machine holds at least the snapshot. */
+	applied = state->applied;
+	if (snap != NULL && snap->index > applied) {
+		applied = snap->index;
+	}
+	core->commit = applied;
+	core->applying = applied;
+	core->applied = applied;
 	core->last_hs.term = core->term;
 	core->last_hs.vote = core->vote;
 	core->last_role = core->role;
@@ -345,6 +453,7 @@ void raft_core_free(struct raft_core *core)
 	}
 	raft_free(core->prs);
 	raft_configuration_close(&core->conf);
+	raft_configuration_close(&core->snapshot.conf);
 	log_close(&core->log);
 	raft_free(core->reads);
 	raft_free(core->done_reads);
@@ -382,6 +491,24 @@ static int check_message(const struct raft_core *core,
 	    m->type == 0 || m->type > RAFT_MSG_TYPE_MAX) {
 		return RAFT_EINVAL;
 	}
+	if (m->type == RAFT_MSG_SNAPSHOT) {
+		const struct raft_snapshot_meta *meta = &m->snapshot.meta;
+		unsigned k;
+		if (meta->index == 0 || meta->term == 0 ||
+		    meta->term > m->term ||
+		    raft_configuration_n_voters(&meta->conf) == 0) {
+			return RAFT_EPROTO;
+		}
+		for (k = 0; k < meta->conf.n; k++) {
+			const struct raft_server *sv = &meta->conf.servers[k];
+			if (sv->id == 0 || sv->address == NULL ||
+			    (sv->role != RAFT_VOTER &&
+			     sv->role != RAFT_LEARNER)) {
+				return RAFT_EPROTO;
+			}
+		}
+		return 0;
+	}
 	if (m->type != RAFT_MSG_APPEND) {
 		return 0;
 	}
@@ -413,6 +540,7 @@ static void answer_stale(struct raft_core *core, const struct raft_message *m)
 	switch (m->type) {
 	case RAFT_MSG_APPEND:
 	case RAFT_MSG_HEARTBEAT:
+	case RAFT_MSG_SNAPSHOT:
 		resp.type = RAFT_MSG_APPEND_RESP;
 		resp.append_resp.success = false;
 		resp.append_resp.last_index = log_last_index(&core->log);
@@ -460,6 +588,7 @@ int raft_core_step(struct raft_core *core, const struct raft_message *m)
 			 * anybody's term. */
 		} else if (m->type == RAFT_MSG_APPEND ||
 			   m->type == RAFT_MSG_HEARTBEAT ||
+			   m->type == RAFT_MSG_SNAPSHOT ||
 			   m->type == RAFT_MSG_TIMEOUT_NOW) {
 			election_become_follower(core, m->term, m->from);
 		} else if (m->type == RAFT_MSG_VOTE) {
@@ -496,6 +625,8 @@ int raft_core_step(struct raft_core *core, const struct raft_message *m)
 	case RAFT_MSG_TIMEOUT_NOW:
 		election_start(core, true);
 		break;
+	case RAFT_MSG_SNAPSHOT:
+		return replication_recv_snapshot(core, m);
 	}
 	return 0;
 }
@@ -598,6 +729,54 @@ int raft_core_transfer_leader(struct raft_core *core, raft_id to)
 	return 0;
 }
 
+int raft_core_snapshot_taken(struct raft_core *core, raft_index index,
+			     raft_index trailing)
+{
+	struct raft_configuration conf;
+	raft_index to;
+	int rv;
+	NOT_IN_READY(core);
+	if (index > core->applied ||
+	    (core->has_snapshot && index <= core->snapshot.index) ||
+	    index <= core->log.offset) {
+		return RAFT_EINVAL;
+	}
+	raft_configuration_init(&conf);
+	rv = core_conf_at(core, index, &conf);
+	if (rv != 0) {
+		return rv == RAFT_ENOMEM ? RAFT_ENOMEM : RAFT_EINVAL;
+	}
+	raft_configuration_close(&core->snapshot.conf);
+	core->snapshot.conf = conf;
+	core->snapshot.index = index;
+	core->snapshot.term = log_term_at(&core->log, index);
+	core->has_snapshot = true;
+	/* Keep a margin of the log: a follower a little behind catches up
+	 * from it instead of needing the whole snapshot. */
+	to = index > trailing ? index - trailing : 0;
+	if (to > core->log.offset) {
+		log_compact(&core->log, to);
+	}
+	return 0;
+}
+
+void raft_core_report_snapshot(struct raft_core *core, raft_id id, bool ok)
+{
+	struct progress *pr;
+	NOT_IN_READY(core);
+	pr = core_progress(core, id);
+	if (core->role != RAFT_LEADER || pr == NULL ||
+	    pr->state != RAFT_PROGRESS_SNAPSHOT) {
+		return;
+	}
+	if (!ok) {
+		/* Probe from what is known to match; another snapshot goes
+		 * out if that is compacted. */
+		pr->pending_snapshot = 0;
+	}
+	progress_become_probe(pr);
+}
+
 void raft_core_persisted(struct raft_core *core, raft_index index,
 			 raft_term term)
 {
@@ -613,12 +792,14 @@ void raft_core_persisted(struct raft_core *core, raft_index index,
 void raft_core_applied(struct raft_core *core, raft_index index)
 {
 	NOT_IN_READY(core);
-	CORE_ASSERTF(core, index <= core->applying && index >= core->applied,
-		     "applied %llu outside [%llu, %llu]",
+	CORE_ASSERTF(core, index <= core->applying,
+		     "applied %llu beyond what was handed out (%llu)",
 		     (unsigned long long)index,
-		     (unsigned long long)core->applied,
 		     (unsigned long long)core->applying);
-	core->applied = index;
+	/* An apply that finished after a snapshot was installed is old. */
+	if (index > core->applied) {
+		core->applied = index;
+	}
 }
 
 /* ------------------------------------------------------------------------
@@ -639,7 +820,7 @@ bool raft_core_has_ready(const struct raft_core *core)
 	       core->log.unstable_from <= log_last_index(&core->log) ||
 	       core->msgs.n > 0 || core->pmsgs.n > 0 ||
 	       core->n_done_reads > 0 || apply_limit(core) > core->applying ||
-	       core->role != core->last_role ||
+	       core->snapshot_unsent || core->role != core->last_role ||
 	       core->leader_id != core->last_leader_id ||
 	       replication_needs_flush(core);
 }
@@ -676,6 +857,10 @@ void raft_core_ready(struct raft_core *core, struct raft_ready *rd)
 		rd->committed = log_get(log, core->applying + 1);
 		rd->n_committed = limit - core->applying;
 		core->applying = limit;
+	}
+	if (core->snapshot_unsent) {
+		rd->snapshot = &core->snapshot;
+		core->snapshot_unsent = false;
 	}
 	rd->reads = core->done_reads;
 	rd->n_reads = core->n_done_reads;
@@ -717,6 +902,8 @@ void raft_core_status(const struct raft_core *core, struct raft_core_status *st)
 	st->persisted_index = core->persisted;
 	st->last_index = log_last_index(&core->log);
 	st->last_term = log_last_term(&core->log);
+	st->snapshot_index = core->has_snapshot ? core->snapshot.index : 0;
+	st->first_index = core->log.offset + 1;
 	st->transfer_to = core->transfer_to;
 }
 
@@ -747,6 +934,7 @@ int raft_core_peer_status(const struct raft_core *core, raft_id id,
 				     ? log_last_index(&core->log) + 1
 				     : pr->next;
 		st->recent_active = id == core->cfg.id || pr->recent_active;
+		st->pending_snapshot = pr->pending_snapshot;
 		return 0;
 	}
 	return RAFT_ENOTFOUND;

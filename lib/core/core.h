@@ -47,6 +47,11 @@ struct raft_core {
 	raft_index conf_index;
 	struct progress *prs;
 
+	/* The last snapshot taken or installed, if has_snapshot. */
+	bool has_snapshot;
+	struct raft_snapshot_meta snapshot;
+	bool snapshot_unsent; /* installed, not yet handed out in a batch */
+
 	/* Timers, in ticks. */
 	uint64_t ticks; /* logical time since creation */
 	unsigned election_elapsed;
@@ -110,6 +115,17 @@ struct conf_change {
 int core_conf_prepare(struct raft_core *core, const struct raft_buf *data,
 		      raft_index index, struct conf_change *cc, char *errmsg,
 		      size_t errmsg_len);
+
+/* Same, from a configuration (copied). Errors: RAFT_ENOMEM. */
+int core_conf_prepare_copy(struct raft_core *core,
+			   const struct raft_configuration *conf,
+			   raft_index index, struct conf_change *cc);
+
+/* The configuration in force at index (a copy into an initialized, empty
+ * conf): the last CONF entry at or before it, else the snapshot's.
+ * Errors: RAFT_ENOMEM, RAFT_ECORRUPT. */
+int core_conf_at(const struct raft_core *core, raft_index index,
+		 struct raft_configuration *conf);
 
 /* Puts a prepared configuration in force; progress of members present in
  * both keeps its state. cc is consumed. */

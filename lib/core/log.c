@@ -150,6 +150,37 @@ void log_truncate(struct log *log, raft_index from)
 	}
 }
 
+void log_compact(struct log *log, raft_index to)
+{
+	size_t n, i;
+	RAFT_ASSERTF(to > log->offset && to <= log_last_index(log),
+		     "compact to %llu outside (%llu, %llu]",
+		     (unsigned long long)to, (unsigned long long)log->offset,
+		     (unsigned long long)log_last_index(log));
+	n = (size_t)(to - log->offset);
+	log->offset_term = log_term_at(log, to);
+	for (i = 0; i < n; i++) {
+		log_data_unref(log->ents[i].data);
+	}
+	memmove(log->ents, log->ents + n, (log->n - n) * sizeof(*log->ents));
+	log->n -= n;
+	log->offset = to;
+	if (log->unstable_from <= to) {
+		log->unstable_from = to + 1;
+	}
+}
+
+void log_reset(struct log *log, raft_index index, raft_term term)
+{
+	while (log->n > 0) {
+		log->n--;
+		log_data_unref(log->ents[log->n].data);
+	}
+	log->offset = index;
+	log->offset_term = term;
+	log->unstable_from = index + 1;
+}
+
 raft_index log_find_conflict_by_term(const struct log *log, raft_index index,
 				     raft_term term)
 {

@@ -45,6 +45,14 @@ void log_append_ref(struct log *log, raft_term term, uint8_t type,
  * payloads and moves unstable_from back to from if it was past it. */
 void log_truncate(struct log *log, raft_index from);
 
+/* Drops every entry at index <= to (offset < to <= last index): the log
+ * then starts after to, whose term it remembers. */
+void log_compact(struct log *log, raft_index to);
+
+/* Drops every entry; the log restarts after index (of term), as after
+ * installing a snapshot there. */
+void log_reset(struct log *log, raft_index index, raft_term term);
+
 /* The largest index <= index whose term is <= term (at least offset): the
  * fast back-off search of both sides of a rejected AppendEntries. */
 raft_index log_find_conflict_by_term(const struct log *log, raft_index index,

@@ -45,6 +45,7 @@ static void inflights_clear(struct inflights *in)
 void progress_reset(struct progress *pr, raft_index last_index)
 {
 	pr->state = RAFT_PROGRESS_PROBE;
+	pr->pending_snapshot = 0;
 	pr->match = 0;
 	pr->next = last_index + 1;
 	pr->sent_commit = 0;
@@ -56,14 +57,28 @@ void progress_reset(struct progress *pr, raft_index last_index)
 
 void progress_become_probe(struct progress *pr)
 {
+	/* After a snapshot that arrived (pending_snapshot still set), probe
+	 * right after it; after one that failed, after match. */
+	raft_index after =
+	    pr->state == RAFT_PROGRESS_SNAPSHOT ? pr->pending_snapshot + 1 : 0;
+	pr->pending_snapshot = 0;
 	pr->state = RAFT_PROGRESS_PROBE;
-	pr->next = pr->match + 1;
+	pr->next = pr->match + 1 > after ? pr->match + 1 : after;
+	pr->probe_sent = false;
+	inflights_clear(&pr->inflights);
+}
+
+void progress_become_snapshot(struct progress *pr, raft_index index)
+{
+	pr->state = RAFT_PROGRESS_SNAPSHOT;
+	pr->pending_snapshot = index;
 	pr->probe_sent = false;
 	inflights_clear(&pr->inflights);
 }
 
 void progress_become_replicate(struct progress *pr)
 {
+	pr->pending_snapshot = 0;
 	pr->state = RAFT_PROGRESS_REPLICATE;
 	pr->next = pr->match + 1;
 	pr->probe_sent = false;
@@ -75,6 +90,9 @@ bool progress_is_paused(const struct progress *pr, size_t max_bytes)
 	const struct inflights *in = &pr->inflights;
 	if (pr->state == RAFT_PROGRESS_PROBE) {
 		return pr->probe_sent;
+	}
+	if (pr->state == RAFT_PROGRESS_SNAPSHOT) {
+		return true;
 	}
 	return in->count == in->cap ||
 	       (max_bytes > 0 && in->bytes >= max_bytes);

@@ -37,6 +37,7 @@ struct progress {
 	raft_index sent_commit; /* commit index last sent to it */
 	uint64_t acked_seq;	/* highest heartbeat round it acknowledged */
 	uint64_t progress_tick; /* tick of the last send or match progress */
+	raft_index pending_snapshot; /* SNAPSHOT: the index being sent */
 	struct inflights inflights;
 };
 
@@ -51,6 +52,9 @@ void progress_reset(struct progress *pr, raft_index last_index);
 
 void progress_become_probe(struct progress *pr);
 void progress_become_replicate(struct progress *pr);
+
+/* A snapshot at index is being sent: appends wait until it is done. */
+void progress_become_snapshot(struct progress *pr, raft_index index);
 
 /* Whether nothing more may be sent now: a probe is out, or the in-flight
  * window is full (by count, or by bytes when max_bytes > 0). */

@@ -93,7 +93,19 @@ void replication_tick(struct raft_core *core)
 	}
 }
 
-enum send_kind { SEND_NONE, SEND_ENTRIES, SEND_EMPTY };
+enum send_kind { SEND_NONE, SEND_ENTRIES, SEND_EMPTY, SEND_SNAPSHOT };
+
+/* Whether the entry before next is gone from the log (compacted), so the
+ * follower can only catch up from a snapshot. At the log's offset itself
+ * the term may be unknown (after a restart): a snapshot then too. */
+static bool needs_snapshot(const struct raft_core *core,
+			   const struct progress *pr)
+{
+	const struct log *log = &core->log;
+	raft_index prev = pr->next - 1;
+	return prev < log->offset || (prev == log->offset && log->offset > 0 &&
+				      log->offset_term == 0);
+}
 
 /* What the leader should send this follower now. */
 static enum send_kind send_kind(const struct raft_core *core,
@@ -102,6 +114,9 @@ static enum send_kind send_kind(const struct raft_core *core,
 	if (pr->id == core->cfg.id ||
 	    progress_is_paused(pr, core->cfg.max_inflight_bytes)) {
 		return SEND_NONE;
+	}
+	if (needs_snapshot(core, pr)) {
+		return core->has_snapshot ? SEND_SNAPSHOT : SEND_NONE;
 	}
 	if (pr->next <= log_last_index(&core->log)) {
 		return SEND_ENTRIES;
@@ -169,6 +184,27 @@ static bool send_append(struct raft_core *core, struct progress *pr,
 	return true;
 }
 
+/* Asks the runtime to stream the last snapshot to the follower; appends
+ * to it wait until raft_core_report_snapshot(). Returns false if the
+ * message could not be built for lack of memory. */
+static bool send_snapshot(struct raft_core *core, struct progress *pr)
+{
+	struct raft_message m = {0};
+	m.type = RAFT_MSG_SNAPSHOT;
+	m.to = pr->id;
+	m.term = core->term;
+	m.snapshot.meta.index = core->snapshot.index;
+	m.snapshot.meta.term = core->snapshot.term;
+	raft_configuration_init(&m.snapshot.meta.conf);
+	if (raft_configuration_copy(&core->snapshot.conf,
+				    &m.snapshot.meta.conf) != 0) {
+		return false;
+	}
+	core_send(core, &m, false);
+	progress_become_snapshot(pr, core->snapshot.index);
+	return true;
+}
+
 void replication_flush(struct raft_core *core)
 {
 	unsigned i;
@@ -179,6 +215,10 @@ void replication_flush(struct raft_core *core)
 		struct progress *pr = &core->prs[i];
 		enum send_kind kind;
 		while ((kind = send_kind(core, pr)) != SEND_NONE) {
+			if (kind == SEND_SNAPSHOT) {
+				send_snapshot(core, pr);
+				break;
+			}
 			if (!send_append(core, pr, kind == SEND_ENTRIES) ||
 			    kind == SEND_EMPTY) {
 				break;
@@ -393,7 +433,8 @@ int replication_recv_append(struct raft_core *core,
 	}
 	/* Entries at or below the log's offset are committed and compacted:
 	 * they match by definition (Log Matching). */
-	if (a->prev_index < core->log.offset) {
+	if (a->prev_index < core->log.offset ||
+	    (a->prev_index == core->log.offset && core->log.offset > 0)) {
 		while (first < a->n_entries &&
 		       a->entries[first].index <= core->log.offset) {
 			first++;
@@ -430,6 +471,73 @@ int replication_recv_append(struct raft_core *core,
 	return 0;
 }
 
+static void ack(struct raft_core *core, const struct raft_message *m,
+		raft_index index)
+{
+	struct raft_message resp = {0};
+	resp.type = RAFT_MSG_APPEND_RESP;
+	resp.to = m->from;
+	resp.term = core->term;
+	resp.append_resp.success = true;
+	resp.append_resp.index = index;
+	resp.append_resp.last_index = log_last_index(&core->log);
+	/* Acknowledge only what is durable. */
+	core_send(core, &resp, true);
+}
+
+int replication_recv_snapshot(struct raft_core *core,
+			      const struct raft_message *m)
+{
+	const struct raft_snapshot_meta *meta = &m->snapshot.meta;
+	struct raft_configuration copy;
+	struct conf_change cc;
+	int rv = follow(core, m);
+	if (rv != 0) {
+		return rv;
+	}
+	/* Nothing to install: we hold it all, committed or in the log. */
+	if (meta->index <= core->commit) {
+		ack(core, m, core->commit);
+		return 0;
+	}
+	if (meta->index <= log_last_index(&core->log) &&
+	    log_term_at(&core->log, meta->index) == meta->term) {
+		core_commit_to(core, meta->index);
+		ack(core, m, meta->index);
+		return 0;
+	}
+	/* Install: everything that can fail first. */
+	raft_configuration_init(&copy);
+	rv = raft_configuration_copy(&meta->conf, &copy);
+	if (rv != 0) {
+		return rv;
+	}
+	rv = core_conf_prepare_copy(core, &meta->conf, meta->index, &cc);
+	if (rv != 0) {
+		raft_configuration_close(&copy);
+		return rv;
+	}
+	/* The snapshot replaces the whole log and the state machine: its
+	 * entries are committed (a leader sent it) and applied once the
+	 * runtime loaded it. */
+	log_reset(&core->log, meta->index, meta->term);
+	if (core->has_snapshot) {
+		raft_configuration_close(&core->snapshot.conf);
+	}
+	core->has_snapshot = true;
+	core->snapshot.index = meta->index;
+	core->snapshot.term = meta->term;
+	core->snapshot.conf = copy;
+	core->snapshot_unsent = true;
+	core->commit = meta->index;
+	core->applying = meta->index;
+	core->applied = meta->index;
+	core->persisted = meta->index;
+	core_conf_install(core, &cc);
+	ack(core, m, meta->index);
+	return 0;
+}
+
 void replication_recv_append_resp(struct raft_core *core,
 				  const struct raft_message *m)
 {
@@ -456,7 +564,9 @@ void replication_recv_append_resp(struct raft_core *core,
 	} else if (r->index <= log_last_index(&core->log) &&
 		   progress_maybe_update(pr, r->index)) {
 		pr->progress_tick = core->ticks;
-		if (pr->state == RAFT_PROGRESS_PROBE) {
+		if (pr->state == RAFT_PROGRESS_PROBE ||
+		    (pr->state == RAFT_PROGRESS_SNAPSHOT &&
+		     pr->match >= pr->pending_snapshot)) {
 			progress_become_replicate(pr);
 		} else {
 			progress_free_to(pr, r->index);

@@ -36,6 +36,8 @@ void replication_recv_append_resp(struct raft_core *core,
 				  const struct raft_message *m);
 int replication_recv_heartbeat(struct raft_core *core,
 			       const struct raft_message *m);
+int replication_recv_snapshot(struct raft_core *core,
+			      const struct raft_message *m);
 void replication_recv_heartbeat_resp(struct raft_core *core,
 				     const struct raft_message *m);
 

@@ -998,7 +998,7 @@ static int start_core(struct raft_node *node, const struct raft_node_config *c,
 		      char *errmsg, size_t errmsg_len)
 {
 	struct raft_storage_state state;
-	struct raft_core_state cs;
+	struct raft_core_state cs = {0};
 	struct raft_core_config cc;
 	int rv;
 	rv = raft_storage_load(node->storage, &state);

@@ -32,6 +32,9 @@ static size_t body_len(const struct raft_message *m)
 	case RAFT_MSG_HEARTBEAT:
 	case RAFT_MSG_HEARTBEAT_RESP:
 		return len + 16;
+	case RAFT_MSG_SNAPSHOT:
+		return len + 20 +
+		       raft_configuration_encoded_size(&m->snapshot.meta.conf);
 	default:
 		return len;
 	}
@@ -103,6 +106,16 @@ void raft_wire_encode(const struct raft_message *m, uint64_t cluster_id,
 		p = put_le(p, m->heartbeat_resp.seq, 8);
 		p = put_le(p, m->heartbeat_resp.last_index, 8);
 		break;
+	case RAFT_MSG_SNAPSHOT: {
+		const struct raft_configuration *conf = &m->snapshot.meta.conf;
+		size_t clen = raft_configuration_encoded_size(conf);
+		p = put_le(p, m->snapshot.meta.index, 8);
+		p = put_le(p, m->snapshot.meta.term, 8);
+		p = put_le(p, clen, 4);
+		raft_configuration_encode_into(conf, p);
+		p += clen;
+		break;
+	}
 	default:
 		break;
 	}
@@ -281,6 +294,31 @@ int raft_wire_decode(const void *buf, size_t len, uint64_t cluster_id,
 		TAKE(&c, 8, m->heartbeat_resp.seq);
 		TAKE(&c, 8, m->heartbeat_resp.last_index);
 		break;
+	case RAFT_MSG_SNAPSHOT: {
+		struct raft_buf conf;
+		char detail[200];
+		int rv;
+		TAKE(&c, 8, m->snapshot.meta.index);
+		TAKE(&c, 8, m->snapshot.meta.term);
+		TAKE(&c, 4, n);
+		if (n != c.left) {
+			goto truncated;
+		}
+		conf.base = (void *)c.p;
+		conf.len = c.left;
+		raft_configuration_init(&m->snapshot.meta.conf);
+		rv = raft_configuration_decode(&conf, &m->snapshot.meta.conf,
+					       detail, sizeof(detail));
+		if (rv != 0) {
+			snprintf(errmsg, errmsg_len, "snapshot frame: %s",
+				 detail);
+			memset(m, 0, sizeof(*m));
+			return rv == RAFT_ENOMEM ? RAFT_ENOMEM : RAFT_EPROTO;
+		}
+		c.p += n;
+		c.left = 0;
+		break;
+	}
 	default:
 		break;
 	}
@@ -309,6 +347,10 @@ truncated:
 
 void raft_wire_message_release(struct raft_message *m)
 {
+	if (m->type == RAFT_MSG_SNAPSHOT) {
+		raft_configuration_close(&m->snapshot.meta.conf);
+		return;
+	}
 	if (m->type == RAFT_MSG_APPEND) {
 		raft_free(m->append.entries);
 		m->append.entries = NULL;

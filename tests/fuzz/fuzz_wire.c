@@ -61,7 +61,7 @@ struct fuzz_seed *fuzz_seeds(size_t *n)
 	struct raft_entry es[2] = {
 	    {.term = 2, .index = 6, .type = RAFT_ENTRY_NORMAL, .data = {a, 9}},
 	    {.term = 3, .index = 7, .type = RAFT_ENTRY_CONF, .data = {b, 4}}};
-	struct fuzz_seed *seeds = calloc(8, sizeof(*seeds));
+	struct fuzz_seed *seeds = calloc(RAFT_MSG_TYPE_MAX, sizeof(*seeds));
 	struct raft_message m;
 	uint8_t type;
 	if (seeds == NULL) {
@@ -74,6 +74,19 @@ struct fuzz_seed *fuzz_seeds(size_t *n)
 		m.from = 1;
 		m.to = 2;
 		m.term = 3;
+		if (type == RAFT_MSG_SNAPSHOT) {
+			m.snapshot.meta.index = 9;
+			m.snapshot.meta.term = 2;
+			raft_configuration_init(&m.snapshot.meta.conf);
+			if (raft_configuration_add(&m.snapshot.meta.conf, 1,
+						   "127.0.0.1:7001",
+						   RAFT_VOTER) != 0) {
+				abort();
+			}
+			add(seeds, n, &m);
+			raft_configuration_close(&m.snapshot.meta.conf);
+			continue;
+		}
 		if (type == RAFT_MSG_APPEND) {
 			m.append.prev_index = 5;
 			m.append.prev_term = 2;

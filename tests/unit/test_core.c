@@ -181,7 +181,13 @@ TEST(new, refuses_a_log_not_starting_at_one)
 {
 	f->st.entries = &f->entries[1];
 	f->st.n_entries = 3;
-	assert_new_refused(f, "expected 1");
+	assert_new_refused(f, "log starts at entry 2 without a snapshot");
+}
+
+TEST(new, refuses_a_gap_in_the_log)
+{
+	f->entries[2].index = 7;
+	assert_new_refused(f, "log entry 2 has index 7, expected 3");
 }
 
 TEST(new, refuses_terms_going_back)
@@ -330,6 +336,7 @@ static const struct test_case new_cases[] = {
     TEST_CASE(new, refuses_zero_limits),
     TEST_CASE(new, refuses_a_log_with_a_gap),
     TEST_CASE(new, refuses_a_log_not_starting_at_one),
+    TEST_CASE(new, refuses_a_gap_in_the_log),
     TEST_CASE(new, refuses_terms_going_back),
     TEST_CASE(new, refuses_an_entry_term_above_the_current_term),
     TEST_CASE(new, refuses_an_entry_of_term_zero),

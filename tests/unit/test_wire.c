@@ -134,6 +134,34 @@ TEST(wire, every_type_round_trips)
 	}
 }
 
+TEST(wire, snapshot_round_trips_with_its_configuration)
+{
+	struct raft_message m = {0};
+	char err[256];
+	m.type = RAFT_MSG_SNAPSHOT;
+	m.from = 1;
+	m.to = 3;
+	m.term = 7;
+	m.snapshot.meta.index = 900;
+	m.snapshot.meta.term = 6;
+	raft_configuration_init(&m.snapshot.meta.conf);
+	ASSERT_OK(raft_configuration_add(&m.snapshot.meta.conf, 1,
+					 "127.0.0.1:7001", RAFT_VOTER));
+	ASSERT_OK(raft_configuration_add(&m.snapshot.meta.conf, 4,
+					 "127.0.0.1:7004", RAFT_LEARNER));
+	encode(f, &m);
+	raft_configuration_close(&m.snapshot.meta.conf);
+	ASSERT_OK(decode(f, f->frame, f->len, err));
+	ASSERT_EQ_INT(f->out.type, RAFT_MSG_SNAPSHOT);
+	ASSERT_EQ_U64(f->out.snapshot.meta.index, 900);
+	ASSERT_EQ_U64(f->out.snapshot.meta.term, 6);
+	ASSERT_EQ_U64(f->out.snapshot.meta.conf.n, 2);
+	ASSERT_EQ_U64(f->out.snapshot.meta.conf.servers[1].id, 4);
+	ASSERT_EQ_INT(f->out.snapshot.meta.conf.servers[1].role, RAFT_LEARNER);
+	ASSERT_EQ_STR(f->out.snapshot.meta.conf.servers[1].address,
+		      "127.0.0.1:7004");
+}
+
 TEST(wire, frame_len_waits_for_a_whole_header)
 {
 	struct raft_message m = append_message(f);
@@ -231,6 +259,7 @@ TEST(wire, random_bytes_never_crash)
 static const struct test_case wire_cases[] = {
     TEST_CASE(wire, append_round_trips_with_entries),
     TEST_CASE(wire, every_type_round_trips),
+    TEST_CASE(wire, snapshot_round_trips_with_its_configuration),
     TEST_CASE(wire, frame_len_waits_for_a_whole_header),
     TEST_CASE(wire, frame_len_refuses_frames_over_the_limit),
     TEST_CASE(wire, every_truncation_is_refused),
