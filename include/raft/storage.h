@@ -5,6 +5,8 @@
  *   "m"                      meta: u8 version (1), u64 node id,
  *                            u64 cluster id
  *   "h"                      hard state: u64 term, u64 vote
+ *   "s"                      last snapshot: u64 index, u64 term, then the
+ *                            configuration (raft_configuration_encode())
  *   "e" + u64 big-endian i   entry i: u64 term, u8 type, the data
  * (integers in values little-endian; big-endian keys sort in log order).
  *
@@ -52,12 +54,14 @@ raft_storage_meta(const struct raft_storage *s);
 struct raft_storage_state {
 	raft_term term;
 	raft_id vote;
-	struct raft_entry *entries; /* indexes 1..n_entries */
+	bool has_snapshot;
+	struct raft_snapshot_meta snapshot; /* if has_snapshot */
+	struct raft_entry *entries; /* contiguous, from entries[0].index */
 	size_t n_entries;
 };
 
-/* Reads the hard state and every entry. The entries and their data are
- * allocated; release them with raft_storage_state_release().
+/* Reads the hard state, the last snapshot's metadata and every entry. What
+ * it returns is allocated; release it with raft_storage_state_release().
  * Errors: RAFT_ECORRUPT (a gap in the log, a malformed value), RAFT_EIO,
  * RAFT_ENOMEM; raft_storage_errmsg() says which. */
 RAFT_API int
@@ -74,6 +78,19 @@ RAFT_API int raft_storage_write(struct raft_storage *s,
 				const struct raft_hard_state *hs,
 				const struct raft_entry *entries,
 				size_t n) RAFT_WARN_UNUSED;
+
+/* Records a snapshot's metadata and deletes the entries up to compact_to
+ * (at most the last index; (raft_index)-1 deletes them all, as when a
+ * snapshot from the leader replaces the log: entries then continue after
+ * meta->index), in one synced batch.
+ * Errors: RAFT_EIO, RAFT_ENOSPC, RAFT_ECORRUPT, RAFT_ENOMEM. */
+#define RAFT_STORAGE_DROP_ALL ((raft_index)-1)
+RAFT_API int raft_storage_snapshot(struct raft_storage *s,
+				   const struct raft_snapshot_meta *meta,
+				   raft_index compact_to) RAFT_WARN_UNUSED;
+
+/* The first log index stored (last index + 1 when the log is empty). */
+RAFT_API raft_index raft_storage_first_index(const struct raft_storage *s);
 
 /* The last log index stored. */
 RAFT_API raft_index raft_storage_last_index(const struct raft_storage *s);

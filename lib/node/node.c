@@ -1009,12 +1009,13 @@ static int start_core(struct raft_node *node, const struct raft_node_config *c,
 	}
 	node->applied =
 	    node->fsm->applied_index ? node->fsm->applied_index(node->fsm) : 0;
-	if (node->applied > state.n_entries) {
-		snprintf(errmsg, errmsg_len,
-			 "the state machine applied up to %llu but the log in "
-			 "%s ends at %zu",
-			 (unsigned long long)node->applied, c->data_dir,
-			 state.n_entries);
+	if (node->applied > raft_storage_last_index(node->storage)) {
+		snprintf(
+		    errmsg, errmsg_len,
+		    "the state machine applied up to %llu but the log in "
+		    "%s ends at %llu",
+		    (unsigned long long)node->applied, c->data_dir,
+		    (unsigned long long)raft_storage_last_index(node->storage));
 		raft_storage_state_release(&state);
 		return RAFT_ECORRUPT;
 	}
@@ -1027,6 +1028,7 @@ static int start_core(struct raft_node *node, const struct raft_node_config *c,
 	cs.entries = state.entries;
 	cs.n_entries = state.n_entries;
 	cs.applied = node->applied;
+	cs.snapshot = state.has_snapshot ? &state.snapshot : NULL;
 	rv = raft_core_new(&cc, &cs, &node->core, errmsg, errmsg_len);
 	raft_storage_state_release(&state);
 	if (rv == RAFT_EINVAL) {

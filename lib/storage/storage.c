@@ -22,12 +22,14 @@ struct raft_storage {
 	leveldb_readoptions_t *read;
 	leveldb_writeoptions_t *write;
 	struct raft_storage_meta meta;
+	raft_index first_index;
 	raft_index last_index;
 	char errmsg[512];
 };
 
 static const char key_meta[] = "m";
 static const char key_hard_state[] = "h";
+static const char key_snapshot[] = "s";
 
 static void entry_key(uint8_t key[ENTRY_KEY_LEN], raft_index index)
 {
@@ -108,6 +110,7 @@ static int open_db(const char *dir, bool create, struct raft_storage **out,
 		goto err_nomem;
 	}
 	strcpy(s->dir, dir);
+	s->first_index = 1;
 	leveldb_options_set_create_if_missing(s->options, create);
 	leveldb_options_set_error_if_exists(s->options, create);
 	leveldb_options_set_paranoid_checks(s->options, 1);
@@ -223,6 +226,11 @@ const struct raft_storage_meta *raft_storage_meta(const struct raft_storage *s)
 	return &s->meta;
 }
 
+raft_index raft_storage_first_index(const struct raft_storage *s)
+{
+	return s->first_index;
+}
+
 raft_index raft_storage_last_index(const struct raft_storage *s)
 {
 	return s->last_index;
@@ -240,6 +248,7 @@ void raft_storage_state_release(struct raft_storage_state *state)
 		raft_free(state->entries[i].data.base);
 	}
 	raft_free(state->entries);
+	raft_configuration_close(&state->snapshot.conf);
 	memset(state, 0, sizeof(*state));
 }
 
@@ -286,10 +295,13 @@ static int load_entry(struct raft_storage *s, struct raft_storage_state *state,
 		return RAFT_ECORRUPT;
 	}
 	index = get_be64(key + 1);
-	if (index != state->n_entries + 1) {
+	if (state->n_entries > 0 &&
+	    index != state->entries[0].index + state->n_entries) {
 		set_err(s->errmsg, sizeof(s->errmsg),
-			"load log %s: entry %llu follows entry %zu (gap)",
-			s->dir, (unsigned long long)index, state->n_entries);
+			"load log %s: entry %llu follows entry %llu (gap)",
+			s->dir, (unsigned long long)index,
+			(unsigned long long)(state->entries[0].index +
+					     state->n_entries - 1));
 		return RAFT_ECORRUPT;
 	}
 	if (state->n_entries == *cap) {
@@ -323,6 +335,47 @@ err_nomem:
 	return RAFT_ENOMEM;
 }
 
+static int load_snapshot_meta(struct raft_storage *s,
+			      struct raft_storage_state *state)
+{
+	char *value, *err = NULL, detail[256];
+	struct raft_buf conf;
+	size_t len;
+	int rv;
+	value = leveldb_get(s->db, s->read, key_snapshot, 1, &len, &err);
+	if (err != NULL) {
+		rv = leveldb_code(err);
+		set_err(s->errmsg, sizeof(s->errmsg), "load log %s: %s", s->dir,
+			err);
+		leveldb_free(err);
+		return rv;
+	}
+	if (value == NULL) {
+		return 0;
+	}
+	if (len < 16) {
+		set_err(s->errmsg, sizeof(s->errmsg),
+			"load log %s: snapshot record has %zu bytes", s->dir,
+			len);
+		leveldb_free(value);
+		return RAFT_ECORRUPT;
+	}
+	state->snapshot.index = get_le((const uint8_t *)value, 8);
+	state->snapshot.term = get_le((const uint8_t *)value + 8, 8);
+	conf.base = value + 16;
+	conf.len = len - 16;
+	rv = raft_configuration_decode(&conf, &state->snapshot.conf, detail,
+				       sizeof(detail));
+	leveldb_free(value);
+	if (rv != 0) {
+		set_err(s->errmsg, sizeof(s->errmsg),
+			"load log %s: snapshot record: %s", s->dir, detail);
+		return rv == RAFT_ENOMEM ? RAFT_ENOMEM : RAFT_ECORRUPT;
+	}
+	state->has_snapshot = true;
+	return 0;
+}
+
 int raft_storage_load(struct raft_storage *s, struct raft_storage_state *state)
 {
 	leveldb_iterator_t *it;
@@ -330,8 +383,13 @@ int raft_storage_load(struct raft_storage *s, struct raft_storage_state *state)
 	size_t cap = 0;
 	int rv;
 	memset(state, 0, sizeof(*state));
+	raft_configuration_init(&state->snapshot.conf);
 	rv = load_hard_state(s, state);
+	if (rv == 0) {
+		rv = load_snapshot_meta(s, state);
+	}
 	if (rv != 0) {
+		raft_storage_state_release(state);
 		return rv;
 	}
 	it = leveldb_create_iterator(s->db, s->read);
@@ -363,7 +421,13 @@ int raft_storage_load(struct raft_storage *s, struct raft_storage_state *state)
 		goto err;
 	}
 	leveldb_iter_destroy(it);
-	s->last_index = state->n_entries;
+	if (state->n_entries > 0) {
+		s->first_index = state->entries[0].index;
+		s->last_index = s->first_index + state->n_entries - 1;
+	} else {
+		s->last_index = state->has_snapshot ? state->snapshot.index : 0;
+		s->first_index = s->last_index + 1;
+	}
 	return 0;
 
 err:
@@ -384,7 +448,8 @@ int raft_storage_write(struct raft_storage *s, const struct raft_hard_state *hs,
 	int rv = 0;
 
 	if (n > 0 &&
-	    (entries[0].index == 0 || entries[0].index > s->last_index + 1)) {
+	    (entries[0].index == 0 || entries[0].index < s->first_index ||
+	     entries[0].index > s->last_index + 1)) {
 		set_err(s->errmsg, sizeof(s->errmsg),
 			"write log %s: entry %llu would leave a gap after %llu",
 			s->dir, (unsigned long long)entries[0].index,
@@ -450,5 +515,61 @@ int raft_storage_write(struct raft_storage *s, const struct raft_hard_state *hs,
 err_nomem:
 	set_err(s->errmsg, sizeof(s->errmsg), "write log %s: %s", s->dir,
 		raft_strerror(RAFT_ENOMEM));
+	return RAFT_ENOMEM;
+}
+
+int raft_storage_snapshot(struct raft_storage *s,
+			  const struct raft_snapshot_meta *meta,
+			  raft_index compact_to)
+{
+	leveldb_writebatch_t *batch;
+	uint8_t key[ENTRY_KEY_LEN];
+	size_t clen = raft_configuration_encoded_size(&meta->conf);
+	uint8_t *value = raft_malloc(16 + clen);
+	bool drop_all = compact_to == RAFT_STORAGE_DROP_ALL;
+	raft_index index, to;
+	char *err = NULL;
+	int rv;
+	if (value == NULL) {
+		goto err_nomem;
+	}
+	batch = leveldb_writebatch_create();
+	if (batch == NULL) {
+		raft_free(value);
+		goto err_nomem;
+	}
+	put_le(value, meta->index, 8);
+	put_le(value + 8, meta->term, 8);
+	raft_configuration_encode_into(&meta->conf, value + 16);
+	leveldb_writebatch_put(batch, key_snapshot, 1, (const char *)value,
+			       16 + clen);
+	raft_free(value);
+	to =
+	    drop_all || compact_to > s->last_index ? s->last_index : compact_to;
+	for (index = s->first_index; index <= to; index++) {
+		entry_key(key, index);
+		leveldb_writebatch_delete(batch, (const char *)key,
+					  sizeof(key));
+	}
+	leveldb_write(s->db, s->write, batch, &err);
+	leveldb_writebatch_destroy(batch);
+	if (err != NULL) {
+		rv = leveldb_code(err);
+		set_err(s->errmsg, sizeof(s->errmsg),
+			"write snapshot record %s: %s", s->dir, err);
+		leveldb_free(err);
+		return rv;
+	}
+	if (drop_all) {
+		s->last_index = meta->index;
+		s->first_index = meta->index + 1;
+	} else if (to >= s->first_index) {
+		s->first_index = to + 1;
+	}
+	return 0;
+
+err_nomem:
+	set_err(s->errmsg, sizeof(s->errmsg), "write snapshot record %s: %s",
+		s->dir, raft_strerror(RAFT_ENOMEM));
 	return RAFT_ENOMEM;
 }
