@@ -98,4 +98,91 @@ RAFT_API raft_index raft_storage_last_index(const struct raft_storage *s);
 /* The message of the last error, "" if none. */
 RAFT_API const char *raft_storage_errmsg(const struct raft_storage *s);
 
+/* ------------------------------------------------------------------------
+ * Snapshot files
+ *
+ * DIR/snapshot-INDEX-TERM.snap (INDEX and TERM as 20-digit decimals, so
+ * names sort in log order), written under a temporary name, fsynced and
+ * renamed, then the directory fsynced. Layout (integers little-endian):
+ *
+ *   8  "RAFTSNAP"            magic
+ *   4  u32 1                 version
+ *   8  u64 index, 8 u64 term
+ *   4  u32 length, then the configuration (raft_configuration_encode())
+ *   .. the state machine's data, as it wrote it
+ *   8  u64 length of the data
+ *   4  CRC-32 (zlib's) of every byte before it
+ *   8  "RAFTEND\0"
+ *
+ * A file that is torn or altered (any byte) fails its checks and is never
+ * loaded.
+ * ------------------------------------------------------------------------ */
+
+struct raft_snapshot_writer;
+struct raft_snapshot_reader;
+
+/* Starts a snapshot file in dir (created if missing) for meta (copied).
+ * Errors: RAFT_EIO, RAFT_ENOSPC, RAFT_ENOMEM; errmsg names the path. */
+RAFT_API int raft_snapshot_writer_open(const char *dir,
+				       const struct raft_snapshot_meta *meta,
+				       struct raft_snapshot_writer **out,
+				       char *errmsg,
+				       size_t errmsg_len) RAFT_WARN_UNUSED;
+
+/* Appends data. Errors: RAFT_EIO, RAFT_ENOSPC (the writer must then be
+ * aborted). */
+RAFT_API int raft_snapshot_writer_write(struct raft_snapshot_writer *w,
+					const void *data,
+					size_t len) RAFT_WARN_UNUSED;
+
+/* Finishes the file durably under its final name and frees the writer
+ * (also on error). Errors: RAFT_EIO, RAFT_ENOSPC; errmsg says why; no file
+ * is left behind then. */
+RAFT_API int raft_snapshot_writer_commit(struct raft_snapshot_writer *w,
+					 char *errmsg,
+					 size_t errmsg_len) RAFT_WARN_UNUSED;
+
+/* Drops an unfinished file and frees the writer; NULL is a no-op. */
+RAFT_API void raft_snapshot_writer_abort(struct raft_snapshot_writer *w);
+
+/* The last error message of a writer (for write errors). */
+RAFT_API const char *
+raft_snapshot_writer_errmsg(const struct raft_snapshot_writer *w);
+
+/* Opens a snapshot file after checking all of it (magic, lengths,
+ * checksum), ready to read its data. Errors: RAFT_ECORRUPT (torn or
+ * altered: errmsg says how), RAFT_ENOTFOUND, RAFT_EIO, RAFT_ENOMEM. */
+RAFT_API int raft_snapshot_reader_open(const char *path,
+				       struct raft_snapshot_reader **out,
+				       char *errmsg,
+				       size_t errmsg_len) RAFT_WARN_UNUSED;
+
+/* The file's metadata, borrowed until close. */
+RAFT_API const struct raft_snapshot_meta *
+raft_snapshot_reader_meta(const struct raft_snapshot_reader *r);
+
+/* Size of the data. */
+RAFT_API uint64_t
+raft_snapshot_reader_size(const struct raft_snapshot_reader *r);
+
+/* Reads up to len bytes of data; *n is 0 at the end. Errors: RAFT_EIO. */
+RAFT_API int raft_snapshot_reader_read(struct raft_snapshot_reader *r,
+				       void *buf, size_t len,
+				       size_t *n) RAFT_WARN_UNUSED;
+
+RAFT_API void raft_snapshot_reader_close(struct raft_snapshot_reader *r);
+
+/* The path (in path, path_len bytes) of the newest snapshot in dir that
+ * passes its checks; newer files that fail them are skipped and named in
+ * a warning. Errors: RAFT_ENOTFOUND (none valid), RAFT_EIO. */
+RAFT_API int raft_snapshot_latest(const char *dir, char *path, size_t path_len,
+				  char *errmsg,
+				  size_t errmsg_len) RAFT_WARN_UNUSED;
+
+/* Removes all but the newest `keep` snapshot files of dir (at least one is
+ * kept) and any unfinished temporary file: never while a writer is open on
+ * dir. Errors: RAFT_EIO. */
+RAFT_API int raft_snapshot_prune(const char *dir,
+				 unsigned keep) RAFT_WARN_UNUSED;
+
 #endif /* RAFT_STORAGE_H */
