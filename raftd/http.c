@@ -218,6 +218,17 @@ bool http_leader(struct http_server *s, raft_id *id, char *url, size_t url_len)
 	return *id != 0;
 }
 
+/* Whether a disk or apply error stopped the node for good. */
+static bool node_stopped(struct http_server *s)
+{
+	struct raft_node_status st;
+	if (s->node == NULL) {
+		return false;
+	}
+	raft_node_status(s->node, &st);
+	return st.fatal != NULL;
+}
+
 void http_reply_error(struct http_server *s, struct evhttp_request *req,
 		      int status, enum http_error code, const char *fmt, ...)
 {
@@ -239,7 +250,9 @@ void http_reply_error(struct http_server *s, struct evhttp_request *req,
 	evbuffer_add_printf(b, "{\"error\":{\"code\":\"%s\",\"message\":",
 			    http_error_names[code]);
 	http_json_string(b, message, strlen(message));
-	if (http_leader(s, &leader, url, sizeof(url))) {
+	/* A stopped node hears from no leader any more: the one it knew
+	 * last (perhaps itself) is no place to send a client. */
+	if (!node_stopped(s) && http_leader(s, &leader, url, sizeof(url))) {
 		evbuffer_add_printf(b, ",\"leader_id\":%llu",
 				    (unsigned long long)leader);
 		if (url[0] != '\0') {
@@ -1225,6 +1238,22 @@ static void handle_request(struct evhttp_request *req, void *arg)
 		}
 		goto not_implemented;
 	}
+	/* Fault injection, for tests: without --enable-failpoints the path
+	 * is as unknown as any other. */
+	if (s->enable_failpoints && strcmp(path, "/v1/debug/faults") == 0) {
+		if (method != EVHTTP_REQ_GET && method != EVHTTP_REQ_HEAD &&
+		    method != EVHTTP_REQ_PUT) {
+			http_reply_bad_method(s, req, "GET, HEAD, PUT");
+			return;
+		}
+		if (!parse_query(query, NULL, 0, why, sizeof(why))) {
+			http_reply_error(s, req, 400, HTTP_ERR_BAD_REQUEST,
+					 "%s", why);
+			return;
+		}
+		http_debug_faults(s, req);
+		return;
+	}
 	http_reply_error(s, req, 404, HTTP_ERR_NOT_FOUND, "no such endpoint");
 	return;
 
@@ -1321,6 +1350,7 @@ int http_server_new(struct event_base *base, const struct http_config *config,
 	s->base = base;
 	s->max_value_bytes = config->max_value_bytes;
 	s->request_timeout_ms = config->request_timeout_ms;
+	s->enable_failpoints = config->enable_failpoints;
 	s->http = evhttp_new(base);
 	s->sample_ev = event_new(base, -1, EV_PERSIST, sample_leader, s);
 	if (s->http == NULL || s->sample_ev == NULL) {

@@ -3,6 +3,7 @@
 #define RAFT_RAFTD_HTTP_H
 
 #include <event2/util.h>
+#include <stdbool.h>
 
 #include "kv.h"
 #include "raft/node.h"
@@ -15,6 +16,7 @@ struct http_config {
 	size_t max_value_bytes;	     /* larger bodies get 413 */
 	unsigned request_timeout_ms; /* then a waiting request gets 503 */
 	unsigned tick_ms;	     /* how often to sample the leader */
+	bool enable_failpoints;	     /* serve /v1/debug/faults (tests only) */
 };
 
 /* Opens a listening TCP socket on addr ("HOST:PORT"), non-blocking and

@@ -1,4 +1,5 @@
-/* What http.c and status.c share: the server and the error answers. */
+/* What http.c, http_status.c and http_debug.c share: the server and the
+ * error answers. */
 #ifndef RAFT_RAFTD_HTTP_INTERNAL_H
 #define RAFT_RAFTD_HTTP_INTERNAL_H
 
@@ -56,6 +57,10 @@ struct http_server {
 	unsigned request_timeout_ms;
 	struct event *sample_ev;
 	struct pending *pending; /* requests waiting for the node */
+	/* /v1/debug/faults is served only when failpoints are enabled;
+	 * faults is what it last put in force (the node does not say). */
+	bool enable_failpoints;
+	struct raft_node_faults faults;
 	/* For /metrics. */
 	raft_id last_leader;
 	uint64_t leader_changes;
@@ -104,5 +109,9 @@ void http_status_serve(struct http_server *s, struct evhttp_request *req);
 void http_status_members(struct http_server *s, struct evhttp_request *req);
 void http_status_health(struct http_server *s, struct evhttp_request *req);
 void http_status_metrics(struct http_server *s, struct evhttp_request *req);
+
+/* http_debug.c: GET, HEAD or PUT /v1/debug/faults (the method and the
+ * absence of parameters already checked). */
+void http_debug_faults(struct http_server *s, struct evhttp_request *req);
 
 #endif /* RAFT_RAFTD_HTTP_INTERNAL_H */

@@ -103,11 +103,15 @@ void http_status_serve(struct http_server *s, struct evhttp_request *req)
 			    (unsigned long long)st.core.commit_index,
 			    (unsigned long long)st.core.applied_index,
 			    (unsigned long long)st.core.last_index);
+	/* Why the node stopped (then the fields above are its last view),
+	 * or null. */
+	evbuffer_add_printf(b, "\"fatal\":");
 	if (st.fatal != NULL) {
-		evbuffer_add_printf(b, "\"fatal\":");
 		http_json_string(b, st.fatal, strlen(st.fatal));
-		evbuffer_add(b, ",", 1);
+	} else {
+		evbuffer_add_printf(b, "null");
 	}
+	evbuffer_add(b, ",", 1);
 	evbuffer_add_printf(b, "\"members\":");
 	add_members(b, &st);
 	evbuffer_add_printf(b, "}\n");

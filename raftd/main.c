@@ -224,6 +224,7 @@ static int run(const struct raftd_options *o)
 	hc.max_value_bytes = o->max_value_bytes;
 	hc.request_timeout_ms = o->request_timeout_ms;
 	hc.tick_ms = o->tick_ms;
+	hc.enable_failpoints = o->enable_failpoints;
 	rv = http_server_new(d.base, &hc, &d.http, errmsg, sizeof(errmsg));
 	if (rv != 0) {
 		fail(RAFTD_EXIT_FAILURE, "client %s", errmsg);
@@ -284,6 +285,14 @@ static int run(const struct raftd_options *o)
 	}
 	raft_log(RAFT_LOG_INFO, "clients on http://%s, data in %s",
 		 o->listen_client, o->data_dir);
+	if (o->enable_failpoints) {
+		raft_log(
+		    RAFT_LOG_WARN,
+		    "FAILPOINTS ENABLED: any client of http://%s may fail "
+		    "this member's disk and cut its links with PUT "
+		    "/v1/debug/faults; for tests only, never in production",
+		    o->listen_client);
+	}
 	if (event_base_dispatch(d.base) < 0) {
 		fail(RAFTD_EXIT_FAILURE, "the event loop failed");
 		goto out;

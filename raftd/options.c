@@ -29,6 +29,7 @@ enum opt_type {
 	OPT_UINT,    /* unsigned, within [min, max] */
 	OPT_SIZE,    /* size_t, within [min, max] */
 	OPT_LEVEL,   /* a log level name */
+	OPT_BOOL,    /* true or false; as a flag, alone means true */
 };
 
 struct opt {
@@ -58,6 +59,8 @@ static const struct opt opts[] = {
     {"request-timeout-ms", "request_timeout_ms", OPT_UINT,
      FIELD(request_timeout_ms), 1, 3600000},
     {"log-level", "log_level", OPT_LEVEL, FIELD(log_level), 0, 0},
+    {"enable-failpoints", "enable_failpoints", OPT_BOOL,
+     FIELD(enable_failpoints), 0, 0},
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
@@ -83,6 +86,9 @@ static const char usage_text[] =
     "  --request-timeout-ms N     how long a request may wait for Raft "
     "(default 5000)\n"
     "  --log-level LEVEL          debug, info, warn or error (default info)\n"
+    "  --enable-failpoints        serve /v1/debug/faults, for tests only "
+    "(never\n"
+    "                             in production)\n"
     "  --help                     print this help and exit\n"
     "  --version                  print the version and exit\n"
     "\n"
@@ -292,6 +298,7 @@ static int set_value(struct raftd_options *o, const struct opt *opt,
 	char *field = (char *)o + opt->offset;
 	unsigned long long v = 0;
 	int level = 0;
+	bool flag = false;
 	int rv;
 	switch (opt->type) {
 	case OPT_ID:
@@ -359,6 +366,15 @@ static int set_value(struct raftd_options *o, const struct opt *opt,
 			return RAFT_EINVAL;
 		}
 		break;
+	case OPT_BOOL:
+		if (strcmp(value, "true") == 0) {
+			flag = true;
+		} else if (strcmp(value, "false") != 0) {
+			set_err(errmsg, errmsg_len,
+				"\"%s\" is neither true nor false", value);
+			return RAFT_EINVAL;
+		}
+		break;
 	}
 	if (!store) {
 		return 0;
@@ -375,6 +391,9 @@ static int set_value(struct raftd_options *o, const struct opt *opt,
 		break;
 	case OPT_LEVEL:
 		*(int *)(void *)field = level;
+		break;
+	case OPT_BOOL:
+		*(bool *)(void *)field = flag;
 		break;
 	case OPT_PATH:
 	case OPT_ADDR:
@@ -623,6 +642,9 @@ int options_parse(int argc, char **argv, struct raftd_options *o, char *errmsg,
 		}
 		if (value != NULL) {
 			value++;
+		} else if (opt != NULL && opt->type == OPT_BOOL) {
+			/* A switch: the next argument is not its value. */
+			value = "true";
 		} else if (i + 1 < argc) {
 			value = argv[++i];
 		} else {

@@ -29,6 +29,7 @@ struct raftd_options {
 	size_t max_value_bytes;	     /* default 1 MiB */
 	unsigned request_timeout_ms; /* default 5000 */
 	int log_level;		     /* enum raft_log_level, default info */
+	bool enable_failpoints;	     /* serve /v1/debug/faults (tests only) */
 };
 
 /* What options_parse() decided. */

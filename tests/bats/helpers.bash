@@ -34,6 +34,9 @@ raftd_teardown() {
 		pid=${PIDS[$i]}
 		[ -n "$pid" ] || continue
 		if kill -0 "$pid" 2>/dev/null; then
+			# A member a test stopped with SIGSTOP must run to
+			# handle SIGTERM.
+			kill -CONT "$pid" 2>/dev/null || true
 			kill -TERM "$pid" 2>/dev/null || true
 		fi
 	done
@@ -163,7 +166,14 @@ json_field() {
 	grep -o "\"$2\":[^,}]*" <<<"$1" | head -n 1 | cut -d: -f2- | tr -d '"'
 }
 
-# Waits up to $1 seconds until every running member agrees on one leader;
+# Whether member $1 takes part: it runs and is not in SKIP_MEMBERS (member
+# numbers separated by spaces: members a test cut off or stopped on
+# purpose, which still run but cannot follow the others).
+in_play() {
+	[ -n "${PIDS[$1]:-}" ] && [[ " ${SKIP_MEMBERS:-} " != *" $1 "* ]]
+}
+
+# Waits up to $1 seconds until every member in play agrees on one leader;
 # sets LEADER (its member number) and prints it.
 wait_for_leader() {
 	local deadline=$((SECONDS + $1)) i st leader agreed
@@ -171,7 +181,7 @@ wait_for_leader() {
 		leader=""
 		agreed=1
 		for i in "${!PIDS[@]}"; do
-			[ -n "${PIDS[$i]}" ] || continue
+			in_play "$i" || continue
 			st=$(curl -s --max-time 1 "$(url "$i")/v1/status") || {
 				agreed=0
 				break
@@ -185,8 +195,7 @@ wait_for_leader() {
 			leader=$st
 		done
 		# Followers name a dead leader until their election timeout.
-		if [ "$agreed" = 1 ] && [ -n "$leader" ] &&
-			[ -n "${PIDS[$leader]:-}" ] &&
+		if [ "$agreed" = 1 ] && [ -n "$leader" ] && in_play "$leader" &&
 			st=$(curl -s --max-time 1 "$(url "$leader")/v1/status"); then
 			if [ "$(json_field "$st" state)" = leader ]; then
 				LEADER=$leader
@@ -200,11 +209,11 @@ wait_for_leader() {
 	return 1
 }
 
-# A member that is not the leader.
+# A member in play that is not the leader.
 follower() {
 	local i
 	for i in "${!PIDS[@]}"; do
-		if [ -n "${PIDS[$i]}" ] && [ "$i" != "$LEADER" ]; then
+		if in_play "$i" && [ "$i" != "$LEADER" ]; then
 			echo "$i"
 			return
 		fi
