@@ -208,6 +208,22 @@ teardown() {
 	assert_output mine
 }
 
+@test "a corrupt log is refused with one line, and nothing is served" {
+	start_cluster 1
+	curl -s -X PUT -d mine "$(url 1)/v1/kv/k" >/dev/null
+	stop_member 1
+	# CURRENT names the manifest; point it at one that is not there.
+	echo "MANIFEST-999999" >"$TEST_DIR/n1/log/CURRENT"
+	run "$RAFTD" --data-dir "$TEST_DIR/n1" \
+		--listen-peer "127.0.0.1:${PEER_PORT[1]}" \
+		--listen-client "127.0.0.1:${CLIENT_PORT[1]}"
+	assert_failure 1
+	assert_line --index 0 --regexp "^raftd: open log $TEST_DIR/n1/log: Corruption: "
+	[ "${#lines[@]}" -eq 1 ]
+	run curl -s --max-time 2 "$(url 1)/v1/status"
+	assert_failure
+}
+
 @test "a data dir in use by a running member is refused" {
 	start_cluster 1
 	local p q
