@@ -68,7 +68,7 @@ int output_client_error(const struct ctl *ctl, const char *what, int err)
 void output_escape(const void *data, size_t len, char *out, size_t out_len)
 {
 	const unsigned char *p = data;
-	bool text = output_is_text(data, len);
+	bool text = raft_utf8_valid(data, len);
 	size_t n = 0;
 	size_t i;
 	if (out_len == 0) {
@@ -96,53 +96,6 @@ void output_escape(const void *data, size_t len, char *out, size_t out_len)
 		n += piece_len;
 	}
 	out[n] = '\0';
-}
-
-bool output_is_text(const void *data, size_t len)
-{
-	const unsigned char *p = data;
-	size_t i = 0;
-	while (i < len) {
-		unsigned char c = p[i];
-		size_t n;
-		uint32_t cp;
-		size_t k;
-		if (c == 0) {
-			return false;
-		}
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			n = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3;
-			cp = c & 0x07;
-		} else {
-			return false;
-		}
-		if (len - i - 1 < n) {
-			return false;
-		}
-		for (k = 1; k <= n; k++) {
-			if ((p[i + k] & 0xc0) != 0x80) {
-				return false;
-			}
-			cp = (cp << 6) | (p[i + k] & 0x3f);
-		}
-		/* Overlong forms, surrogates and values past U+10FFFF. */
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff) {
-			return false;
-		}
-		i += n + 1;
-	}
-	return true;
 }
 
 static char *base64(const void *data, size_t len)
@@ -184,7 +137,7 @@ bool output_json_bytes(cJSON *obj, const char *name, const void *data,
 	char field[64];
 	char *text;
 	bool ok;
-	if (output_is_text(data, len)) {
+	if (raft_utf8_valid(data, len)) {
 		/* cJSON takes a NUL-terminated string. */
 		text = malloc(len + 1);
 		if (text == NULL) {

@@ -28,9 +28,6 @@ int output_client_error(const struct ctl *ctl, const char *what, int err);
  * bytes as they are if the whole is valid UTF-8, else as \xNN. */
 void output_escape(const void *data, size_t len, char *out, size_t out_len);
 
-/* Whether data is valid UTF-8 without NUL bytes (fits a JSON string). */
-bool output_is_text(const void *data, size_t len);
-
 /* Adds data to obj under name as a string if it is text, else under
  * name_base64 in base64. Returns false when out of memory. */
 bool output_json_bytes(cJSON *obj, const char *name, const void *data,

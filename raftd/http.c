@@ -768,53 +768,6 @@ static void serve_get(struct http_server *s, struct evhttp_request *req,
 	evbuffer_free(b);
 }
 
-/* Whether len bytes are valid UTF-8 without NUL (which JSON strings could
- * carry escaped, but too many clients choke on). */
-static bool valid_utf8(const unsigned char *p, size_t len)
-{
-	size_t i = 0;
-	while (i < len) {
-		unsigned char c = p[i];
-		unsigned n;
-		uint32_t cp;
-		if (c == 0) {
-			return false;
-		}
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			n = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3;
-			cp = c & 0x07;
-		} else {
-			return false;
-		}
-		if (len - i - 1 < n) {
-			return false;
-		}
-		for (unsigned k = 1; k <= n; k++) {
-			if ((p[i + k] & 0xc0) != 0x80) {
-				return false;
-			}
-			cp = cp << 6 | (p[i + k] & 0x3f);
-		}
-		/* Overlong forms, surrogates, beyond U+10FFFF. */
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff) {
-			return false;
-		}
-		i += n + 1;
-	}
-	return true;
-}
-
 struct keys_out {
 	struct evbuffer *b;
 	unsigned n;
@@ -827,7 +780,7 @@ static int add_key(void *arg, const char *key, size_t len)
 	if (out->n++ > 0) {
 		evbuffer_add(out->b, ",", 1);
 	}
-	if (valid_utf8((const unsigned char *)key, len)) {
+	if (raft_utf8_valid(key, len)) {
 		http_json_string(out->b, key, len);
 		return 0;
 	}

@@ -2,6 +2,7 @@
 #ifndef RAFT_COMMON_H
 #define RAFT_COMMON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,5 +31,10 @@ RAFT_API void *raft_malloc(size_t size);
 RAFT_API void *raft_calloc(size_t n, size_t size);
 RAFT_API void *raft_realloc(void *ptr, size_t size);
 RAFT_API void raft_free(void *ptr);
+
+/* Whether len bytes are valid UTF-8 (shortest forms, no surrogates, at
+ * most U+10FFFF) without a NUL byte: text a JSON string can carry as is.
+ * API.md percent-encodes keys that are not. */
+RAFT_API bool raft_utf8_valid(const void *data, size_t len);
 
 #endif /* RAFT_COMMON_H */
