@@ -412,8 +412,9 @@ struct raft_ready {
 	size_t n_committed;
 	/* Install this snapshot (a follower that fell behind received it):
 	 * record its metadata durably with the entries of this batch, drop
-	 * the stored log up to it, and load it into the state machine before
-	 * applying anything committed after it. NULL: none. */
+	 * the whole stored log (entries of this batch follow it), and load it
+	 * into the state machine before applying anything committed after it.
+	 * NULL: none. */
 	const struct raft_snapshot_meta *snapshot;
 	/* Reads whose read index is now known (or that failed). */
 	const struct raft_read *reads;
@@ -472,6 +473,12 @@ struct raft_core_status {
 
 RAFT_API void raft_core_status(const struct raft_core *core,
 			       struct raft_core_status *st);
+
+/* The last snapshot's metadata (taken or installed), or NULL; borrowed
+ * until the next call that can change it. A runtime stores it with the
+ * snapshot's data. */
+RAFT_API const struct raft_snapshot_meta *
+raft_core_snapshot(const struct raft_core *core);
 
 /* The configuration in force (the last CONF entry of the log). */
 RAFT_API const struct raft_configuration *

@@ -43,6 +43,8 @@ const char *raft_message_type_name(uint8_t type)
 		return "heartbeat_resp";
 	case RAFT_MSG_TIMEOUT_NOW:
 		return "timeout_now";
+	case RAFT_MSG_SNAPSHOT:
+		return "snapshot";
 	default:
 		return "unknown";
 	}
@@ -905,6 +907,12 @@ void raft_core_status(const struct raft_core *core, struct raft_core_status *st)
 	st->snapshot_index = core->has_snapshot ? core->snapshot.index : 0;
 	st->first_index = core->log.offset + 1;
 	st->transfer_to = core->transfer_to;
+}
+
+const struct raft_snapshot_meta *
+raft_core_snapshot(const struct raft_core *core)
+{
+	return core->has_snapshot ? &core->snapshot : NULL;
 }
 
 const struct raft_configuration *

@@ -376,7 +376,15 @@ static int store_entries(struct raft_core *core, const struct raft_message *m,
 		conf_changed = true;
 		conf_entry = core_last_conf_entry(core, conflict);
 	}
-	if (conf_changed) {
+	if (conf_changed && conf_entry == NULL && core->has_snapshot) {
+		/* Nothing left in the log: the snapshot's configuration is
+		 * the one in force. */
+		rv = core_conf_prepare_copy(core, &core->snapshot.conf,
+					    core->snapshot.index, &cc);
+		if (rv != 0) {
+			goto err_copies;
+		}
+	} else if (conf_changed) {
 		rv = core_conf_prepare(
 		    core, conf_entry ? &conf_entry->data : NULL,
 		    conf_entry ? conf_entry->index : 0, &cc, NULL, 0);

@@ -33,6 +33,13 @@ struct plan {
 	unsigned max_batch;
 	unsigned read_ppm;     /* per step */
 	unsigned transfer_ppm; /* per tick */
+	/* Snapshots: how often a node's state machine saves one (per
+	 * tick), the largest trailing margin it keeps, and how often a
+	 * snapshot stream breaks or takes long. */
+	unsigned snapshot_ppm;
+	unsigned max_trailing;
+	unsigned snap_fail_ppm;
+	unsigned snap_long_ppm;
 };
 
 /* Picks one of the values with equal odds. */
@@ -104,6 +111,10 @@ static void make_plan(struct rng *r, const struct chaos_options *o,
 	p->max_batch = PICK(r, 1, 3, 8);
 	p->read_ppm = PICK(r, 0, 10000, 30000);
 	p->transfer_ppm = PICK(r, 0, 5000, 20000);
+	p->snapshot_ppm = PICK(r, 0, 20000, 60000, 150000);
+	p->max_trailing = PICK(r, 0, 2, 10, 50);
+	p->snap_fail_ppm = PICK(r, 0, 0, 100000, 300000);
+	p->snap_long_ppm = PICK(r, 0, 100000, 300000);
 }
 
 /* ---- partitions --------------------------------------------------------- */
@@ -229,6 +240,39 @@ static unsigned n_down(const struct cluster *c)
 	return k;
 }
 
+/* A random node's state machine saves a snapshot: at its applied index or
+ * between its last snapshot and it, with a random trailing margin (none a
+ * third of the time, so that followers really need the snapshot). Now and
+ * then the index is one the core must refuse. */
+static void take_snapshot(struct chaos *ch)
+{
+	struct cluster *c = ch->c;
+	struct rng *r = &c->rng;
+	raft_id id = rng_range(r, 1, c->n);
+	const struct node *n = &c->nodes[id];
+	raft_index snap = cluster_snapshot_index(c, id);
+	raft_index index, trailing = 0;
+
+	if (!cluster_is_up(c, id)) {
+		return;
+	}
+	if (rng_below(r, 16) == 0) {
+		index = snap > 0 && rng_below(r, 2) == 0
+			    ? rng_range(r, 1, snap)
+			    : n->applied + rng_range(r, 1, 3);
+	} else if (n->applied > snap) {
+		index = rng_below(r, 2) == 0
+			    ? n->applied
+			    : rng_range(r, snap + 1, n->applied);
+		if (rng_below(r, 3) != 0) {
+			trailing = rng_range(r, 0, ch->p->max_trailing);
+		}
+	} else {
+		return;
+	}
+	cluster_take_snapshot(c, id, index, trailing);
+}
+
 static void tick_events(struct chaos *ch)
 {
 	struct cluster *c = ch->c;
@@ -281,6 +325,9 @@ static void tick_events(struct chaos *ch)
 	if (p->slow_ppm > 0 && rng_ppm(r, p->slow_ppm)) {
 		raft_id id = rng_range(r, 1, c->n);
 		cluster_set_slow(c, id, !c->nodes[id].slow);
+	}
+	if (p->snapshot_ppm > 0 && rng_ppm(r, p->snapshot_ppm)) {
+		take_snapshot(ch);
 	}
 	if (p->transfer_ppm > 0 && rng_ppm(r, p->transfer_ppm)) {
 		raft_id leader = cluster_leader(c);
@@ -374,6 +421,8 @@ static void heal(struct cluster *c)
 	cluster_set_filter(c, NULL, NULL);
 	net_connect_all(&c->net);
 	net_faults_none(&c->net.faults, SIM_STEPS_PER_TICK);
+	c->snap_fail_ppm = 0;
+	c->snap_long_ppm = 0;
 	for (unsigned i = 1; i <= c->n; i++) {
 		if (c->nodes[i].slow) {
 			cluster_set_slow(c, i, false);
@@ -438,7 +487,8 @@ static bool one_leader(const struct cluster *c)
  * back through a long divergent log is slow, not stuck. */
 static uint64_t progress_mark(const struct cluster *c)
 {
-	uint64_t mark = c->chk.len;
+	/* A snapshot streaming or reported is progress too. */
+	uint64_t mark = rng_mix(c->chk.len ^ c->n_snap_events);
 	for (unsigned i = 1; i <= c->n; i++) {
 		const struct node *n = &c->nodes[i];
 		mark = rng_mix(mark ^ n->term);
@@ -446,7 +496,7 @@ static uint64_t progress_mark(const struct cluster *c)
 		mark = rng_mix(mark ^ n->last_index);
 		mark = rng_mix(mark ^ n->commit);
 		mark = rng_mix(mark ^ n->applied);
-		mark = rng_mix(mark ^ n->disk_n);
+		mark = rng_mix(mark ^ node_disk_last(n));
 		if (n->core == NULL || n->role != RAFT_LEADER) {
 			continue;
 		}
@@ -566,16 +616,19 @@ void chaos_run(const struct chaos_options *o, struct chaos_result *res)
 	p.copts.disk_max = p.disk_max;
 	cluster_init(&c, &p.copts);
 	c.net.faults = p.faults;
+	c.snap_fail_ppm = p.snap_fail_ppm;
+	c.snap_long_ppm = p.snap_long_ppm;
 	cluster_trace(
 	    &c, 0,
 	    "plan ticks=%u drop=%u dup=%u delay<=%u long=%u/%u "
 	    "fifo=%d disk<=%u partition=%u crash=%u max_down=%u "
-	    "slow=%u churn=%u propose=%u batch=%u read=%u transfer=%u",
+	    "slow=%u churn=%u propose=%u batch=%u read=%u transfer=%u "
+	    "snapshot=%u trailing<=%u snap_fail=%u snap_long=%u",
 	    p.ticks, p.faults.drop_ppm, p.faults.dup_ppm, p.faults.delay_max,
 	    p.faults.long_delay_ppm, p.faults.long_delay_max, p.faults.fifo,
 	    p.disk_max, p.partition_ppm, p.crash_ppm, p.max_down, p.slow_ppm,
-	    p.churn_ppm, p.propose_ppm, p.max_batch, p.read_ppm,
-	    p.transfer_ppm);
+	    p.churn_ppm, p.propose_ppm, p.max_batch, p.read_ppm, p.transfer_ppm,
+	    p.snapshot_ppm, p.max_trailing, p.snap_fail_ppm, p.snap_long_ppm);
 
 	ch.c = &c;
 	ch.p = &p;
@@ -604,10 +657,22 @@ void chaos_run(const struct chaos_options *o, struct chaos_result *res)
 	res->committed = c.chk.len;
 	res->max_term = c.chk.max_term;
 	res->reads_ok = c.chk.n_reads_ok;
+	res->snap_sent = c.n_snap_sent;
+	res->snap_lost = c.n_snap_lost;
+	res->snap_deposed = c.n_snap_after_leader_change;
+	for (unsigned i = 1; i <= c.n; i++) {
+		const struct node *n = &c.nodes[i];
+		res->snapshots_taken += n->n_snapshots_taken;
+		res->installs += n->n_installs;
+		res->snapshot_restarts += n->n_snapshot_restarts;
+		res->margin_restarts += n->n_margin_restarts;
+	}
 	cluster_trace(&c, 0,
 		      "end %s committed=%" PRIu64 " max_term=%" PRIu64
-		      " reads_ok=%" PRIu64 " sent=%" PRIu64 " lost=%" PRIu64,
+		      " reads_ok=%" PRIu64 " sent=%" PRIu64 " lost=%" PRIu64
+		      " snapshots=%" PRIu64 " installs=%" PRIu64,
 		      res->ok ? "ok" : "FAILED", c.chk.len, c.chk.max_term,
-		      c.chk.n_reads_ok, c.net.n_sent, c.net.n_lost);
+		      c.chk.n_reads_ok, c.net.n_sent, c.net.n_lost,
+		      res->snapshots_taken, res->installs);
 	cluster_close(&c);
 }

@@ -53,6 +53,11 @@ struct chaos_result {
 	uint64_t committed; /* length of the committed history */
 	uint64_t max_term;
 	uint64_t reads_ok;
+	/* Snapshots taken, streams started and lost, installs, restarts
+	 * from a snapshot (and of those, with a log kept before it). */
+	uint64_t snapshots_taken, snap_sent, snap_lost, installs;
+	uint64_t snap_deposed; /* streams that ended after a leader change */
+	uint64_t snapshot_restarts, margin_restarts;
 };
 
 /* Runs one seed. */

@@ -203,13 +203,13 @@ void check_apply(struct cluster *c, struct node *n,
 			     n->id, entry->index, entry->term, n->last_index);
 		return;
 	}
-	if (entry->index > n->disk_n ||
-	    n->disk_hashes[entry->index - 1] != hash) {
+	if (node_disk_hash(c, n, entry->index) != hash) {
 		cluster_fail(c,
 			     "n%" PRIu64 " applies (%" PRIu64 ",%" PRIu64
 			     ") before it is durable locally (durable log "
-			     "ends at %zu)",
-			     n->id, entry->index, entry->term, n->disk_n);
+			     "ends at %" PRIu64 ")",
+			     n->id, entry->index, entry->term,
+			     node_disk_last(n));
 		return;
 	}
 	/* The term handed out in this batch is the node's term now (the
@@ -322,13 +322,13 @@ void check_message_sent(struct cluster *c, struct node *n,
 				     "%" PRIu64 " to n%" PRIu64
 				     " that its log did not hold",
 				     n->id, index, msg->to);
-		} else if (index > n->disk_n) {
+		} else if (index > node_disk_last(n)) {
 			cluster_fail(c,
 				     "n%" PRIu64 " acknowledges entries up to "
 				     "%" PRIu64 " to n%" PRIu64
-				     " but only %zu are durable",
-				     n->id, index, msg->to, n->disk_n);
-		} else if (n->disk_hashes[index - 1] != ack_hash) {
+				     " but only %" PRIu64 " are durable",
+				     n->id, index, msg->to, node_disk_last(n));
+		} else if (node_disk_hash(c, n, index) != ack_hash) {
 			/* The overwrite of a conflicting suffix is still in
 			 * flight: the disk holds the old entries. */
 			cluster_fail(c,
@@ -400,6 +400,53 @@ static void check_leader_completeness(struct cluster *c, struct node *n,
 
 /* ---- the per-node check after each drain -------------------------------- */
 
+/* The core's snapshot and log start against the simulator's: the core
+ * holds the snapshot last taken or installed, covered by the applied
+ * state; its log starts where the durable log does (after the snapshot
+ * being installed, until that write is durable); the durable snapshot is
+ * the committed history's prefix. */
+static bool check_snapshot(struct cluster *c, struct node *n,
+			   const struct raft_core_status *st)
+{
+	raft_index want = cluster_snapshot_index(c, n->id);
+	raft_index offset = n->installing != 0 ? n->installing : n->disk_offset;
+
+	if (st->snapshot_index != want) {
+		cluster_fail(c,
+			     "n%" PRIu64 ": the core's snapshot is at "
+			     "%" PRIu64 " but the state machine's last one is "
+			     "at %" PRIu64,
+			     n->id, st->snapshot_index, want);
+		return false;
+	}
+	if (st->snapshot_index > st->applied_index) {
+		cluster_fail(c,
+			     "n%" PRIu64 ": snapshot at %" PRIu64
+			     " beyond the applied index %" PRIu64,
+			     n->id, st->snapshot_index, st->applied_index);
+		return false;
+	}
+	if (st->first_index != offset + 1 || offset > st->commit_index) {
+		cluster_fail(c,
+			     "n%" PRIu64 ": the core's log starts at %" PRIu64
+			     " but the durable one after %" PRIu64
+			     " (commit index %" PRIu64 ")",
+			     n->id, st->first_index, offset, st->commit_index);
+		return false;
+	}
+	if (n->disk_snap.index != 0 &&
+	    (n->disk_snap.index > c->chk.len ||
+	     c->chk.hash[n->disk_snap.index] != n->disk_snap.hash)) {
+		cluster_fail(c,
+			     "state machine safety: n%" PRIu64 "'s snapshot "
+			     "at %" PRIu64 " is not the committed history's "
+			     "prefix",
+			     n->id, n->disk_snap.index);
+		return false;
+	}
+	return true;
+}
+
 void check_node(struct cluster *c, struct node *n)
 {
 	struct checker *chk = &c->chk;
@@ -451,15 +498,23 @@ void check_node(struct cluster *c, struct node *n)
 			     st.commit_index);
 		return;
 	}
-	if (st.persisted_index > n->disk_n ||
-	    st.persisted_index > n->last_index ||
-	    (st.persisted_index > 0 && n->disk_hashes[st.persisted_index - 1] !=
-					   n->log[st.persisted_index].hash)) {
+	/* The core counts a snapshot it installs as persisted at once,
+	 * before the runtime recorded it: harmless, since what it acts on
+	 * (the acknowledgement) waits for that write. */
+	bool installing =
+	    n->installing != 0 && st.persisted_index == n->installing;
+	if (!installing && (st.persisted_index > n->last_index ||
+			    (st.persisted_index > 0 &&
+			     node_disk_hash(c, n, st.persisted_index) !=
+				 n->log[st.persisted_index].hash))) {
 		cluster_fail(c,
 			     "n%" PRIu64 ": the core counts index %" PRIu64
-			     " as persisted but the durable log (%zu "
-			     "entries) does not hold that entry",
-			     n->id, st.persisted_index, n->disk_n);
+			     " as persisted but the durable log (up to "
+			     "%" PRIu64 ") does not hold that entry",
+			     n->id, st.persisted_index, node_disk_last(n));
+		return;
+	}
+	if (!check_snapshot(c, n, &st)) {
 		return;
 	}
 	if (st.commit_index > 0) {

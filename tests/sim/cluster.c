@@ -90,6 +90,11 @@ void cluster_init(struct cluster *c, const struct cluster_options *o)
 	c->no_commit_rule = o->no_commit_rule;
 	c->disk_min = 1;
 	c->disk_max = o->disk_max != 0 ? o->disk_max : 5;
+	/* A snapshot takes a few ticks to stream; a long one (when a run
+	 * asks for them) up to 20. */
+	c->snap_delay_min = SIM_STEPS_PER_TICK;
+	c->snap_delay_max = 3 * SIM_STEPS_PER_TICK;
+	c->snap_long_max = 20 * SIM_STEPS_PER_TICK;
 	net_init(&c->net, c->n, SIM_STEPS_PER_TICK);
 	check_init(&c->chk);
 
@@ -101,12 +106,12 @@ void cluster_init(struct cluster *c, const struct cluster_options *o)
 		if (rv != 0) {
 			cluster_fail(c, "raft_configuration_add: %s",
 				     raft_err_name(rv));
-			raft_configuration_close(&conf);
+			c->conf = conf;
 			return;
 		}
 	}
 	rv = raft_core_bootstrap_entry(&conf, &boot);
-	raft_configuration_close(&conf);
+	c->conf = conf;
 	if (rv != 0) {
 		cluster_fail(c, "raft_core_bootstrap_entry: %s",
 			     raft_err_name(rv));
@@ -144,6 +149,11 @@ void cluster_close(struct cluster *c)
 	for (unsigned i = 1; i <= c->n; i++) {
 		node_close(&c->nodes[i]);
 	}
+	for (size_t i = 0; i < c->n_transfers; i++) {
+		message_close(&c->transfers[i].msg);
+	}
+	free(c->transfers);
+	raft_configuration_close(&c->conf);
 	net_close(&c->net);
 	check_close(&c->chk);
 }
@@ -180,6 +190,113 @@ static void deliver(struct cluster *c, struct envelope *env)
 	message_close(msg);
 }
 
+/* The sender's runtime tells its core how the stream ended, if the core
+ * is the one that asked for it (a restart forgets every stream). */
+static void report_transfer(struct cluster *c, const struct transfer *t,
+			    bool ok)
+{
+	struct node *from = &c->nodes[t->from];
+	if (from->core == NULL || from->incarnation != t->from_incarnation) {
+		return;
+	}
+	cluster_trace(c, t->from, "report_snapshot n%" PRIu64 " %s", t->to,
+		      ok ? "ok" : "failed");
+	raft_core_report_snapshot(from->core, t->to, ok);
+	c->n_snap_events++;
+	node_drain(c, from);
+}
+
+/* Handles one due transfer; returns whether it is finished. */
+static bool run_transfer(struct cluster *c, struct transfer *t)
+{
+	struct node *to = &c->nodes[t->to];
+	struct node *from = &c->nodes[t->from];
+	const char *lost = NULL;
+
+	if (t->lost) {
+		report_transfer(c, t, false);
+		return true;
+	}
+	bool deposed = from->core != NULL &&
+		       from->incarnation == t->from_incarnation &&
+		       (from->role != RAFT_LEADER || from->term != t->msg.term);
+	if (deposed) {
+		c->n_snap_after_leader_change++;
+	}
+	if (from->core == NULL || from->incarnation != t->from_incarnation) {
+		lost = "sender restarted";
+	} else if (deposed && rng_below(&c->rng, 2) == 0) {
+		/* Some runtimes give up streaming when their node stops
+		 * leading; others finish (the data is committed anyway). */
+		lost = "sender no longer leads";
+	} else if (to->core == NULL) {
+		lost = "down";
+	} else if (to->incarnation != t->to_incarnation) {
+		lost = "restarted";
+	} else if (net_is_cut(&c->net, (unsigned)t->from, (unsigned)t->to) ||
+		   net_is_cut(&c->net, (unsigned)t->to, (unsigned)t->from)) {
+		lost = "cut";
+	} else if (t->broken) {
+		lost = "stream broke";
+	} else if (c->filter != NULL && c->filter(c, &t->msg, c->filter_arg)) {
+		lost = "filtered";
+	}
+	if (lost != NULL) {
+		cluster_trace(c, t->from,
+			      "=x n%" PRIu64 " snapshot (%" PRIu64 ",%" PRIu64
+			      ") lost: %s",
+			      t->to, t->msg.snapshot.meta.index,
+			      t->msg.snapshot.meta.term, lost);
+		c->n_snap_lost++;
+		c->n_snap_events++;
+		/* The sender's runtime notices after a timeout. */
+		t->lost = true;
+		t->at = c->now + rng_range(&c->rng, 1, 10 * SIM_STEPS_PER_TICK);
+		return false;
+	}
+	/* The data is stored durably, then the metadata stepped in. */
+	cluster_trace(
+	    c, t->to,
+	    "<= n%" PRIu64 " snapshot (%" PRIu64 ",%" PRIu64 ") stored",
+	    t->from, t->msg.snapshot.meta.index, t->msg.snapshot.meta.term);
+	c->n_snap_delivered++;
+	c->n_snap_events++;
+	sim_snapshot_clear(&to->received);
+	to->received.index = t->msg.snapshot.meta.index;
+	to->received.term = t->msg.snapshot.meta.term;
+	to->received.hash = t->hash;
+	to->received.heal_mask = t->heal_mask;
+	node_deliver(c, to, &t->msg);
+	if (!c->failed) {
+		report_transfer(c, t, true);
+	}
+	return true;
+}
+
+void cluster_run_transfers(struct cluster *c)
+{
+	size_t i = 0;
+	while (i < c->n_transfers && !c->failed) {
+		struct transfer *t = &c->transfers[i];
+		if (t->at > c->now) {
+			i++;
+			continue;
+		}
+		/* Copied out: running it may start new transfers. */
+		struct transfer copy = *t;
+		bool done = run_transfer(c, &copy);
+		t = &c->transfers[i];
+		if (!done) {
+			*t = copy;
+			i++;
+			continue;
+		}
+		message_close(&copy.msg);
+		memmove(t, t + 1, (c->n_transfers - i - 1) * sizeof *t);
+		c->n_transfers--;
+	}
+}
+
 void cluster_step(struct cluster *c)
 {
 	struct envelope env;
@@ -203,6 +320,7 @@ void cluster_step(struct cluster *c)
 	while (!c->failed && net_pop_due(&c->net, c->now, &env)) {
 		deliver(c, &env);
 	}
+	cluster_run_transfers(c);
 	for (unsigned i = 1; i <= c->n && !c->failed; i++) {
 		struct node *n = &c->nodes[i];
 		if (n->core == NULL && n->restart_at != 0 &&

@@ -18,12 +18,26 @@
  * any order. */
 #define SIM_STEPS_PER_TICK 10
 
+/* A snapshot of the simulated state machine (the applied sequence): what
+ * it covers, and the state itself, which is the chain hash of the applied
+ * sequence at index plus the post-heal proposals among it. */
+struct sim_snapshot {
+	raft_index index; /* 0: none */
+	raft_term term;
+	struct raft_configuration conf;
+	uint64_t hash;
+	uint64_t heal_mask;
+};
+
 /* A write handed out in a ready batch, not durable yet. */
 struct write {
 	struct write *next;
 	uint64_t done_at; /* the step at which it is durable */
 	bool has_hard_state;
 	struct raft_hard_state hard_state;
+	/* rd.snapshot: recorded durably, and the whole log dropped, before
+	 * this write's entries (index 0: none). */
+	struct sim_snapshot snapshot;
 	struct raft_entry *entries; /* replace the log from entries[0].index */
 	size_t n_entries;
 	/* rd.persisted_messages: they leave once this write is durable. */
@@ -47,12 +61,23 @@ struct node {
 	struct raft_core *core;		/* NULL while crashed */
 	unsigned incarnation;		/* bumped at each crash */
 
-	/* Durable state: what survives a crash. entries[i] has index i + 1
-	 * and chain hash hashes[i]. */
+	/* Durable state: what survives a crash. disk_entries[i] has index
+	 * disk_offset + i + 1 and chain hash disk_hashes[i]; the entries up
+	 * to disk_offset (whose chain hash is disk_offset_hash) were compacted
+	 * into the snapshot disk_snap. */
 	struct raft_hard_state disk_hs;
 	struct raft_entry *disk_entries;
 	uint64_t *disk_hashes;
 	size_t disk_n, disk_cap;
+	raft_index disk_offset;
+	uint64_t disk_offset_hash;
+	struct sim_snapshot disk_snap;
+	/* Snapshot data a transfer stored on the disk, for the core to
+	 * install (its conf is not used: the core hands the metadata out). */
+	struct sim_snapshot received;
+	/* The index of the snapshot the core handed out to install whose
+	 * write is not durable yet (0: none). */
+	raft_index installing;
 
 	/* Writes in flight, oldest first; they complete in order. */
 	struct write *writes_head, *writes_tail;
@@ -90,6 +115,25 @@ struct node {
 	/* Liveness: bit k set once the k-th post-heal proposal is applied. */
 	uint64_t heal_mask;
 	unsigned n_crashes;
+
+	/* Snapshot statistics. */
+	unsigned n_snapshots_taken;
+	unsigned n_installs;	      /* rd.snapshot handed out */
+	unsigned n_snapshot_restarts; /* restarts from a snapshot */
+	unsigned n_margin_restarts;   /* ... whose log starts before it */
+};
+
+/* A snapshot streamed from a leader's runtime to a peer (the runtime's
+ * side of a RAFT_MSG_SNAPSHOT): it arrives at `at`, or, once lost, the
+ * sender's runtime gives up at `at` and reports the failure. */
+struct transfer {
+	uint64_t at;
+	raft_id from, to;
+	unsigned from_incarnation, to_incarnation;
+	struct raft_message msg;  /* deep copy of the RAFT_MSG_SNAPSHOT */
+	uint64_t hash, heal_mask; /* the snapshot's data */
+	bool broken; /* it will not arrive (drawn when it starts) */
+	bool lost;   /* it failed: at `at` the sender gives up */
 };
 
 struct cluster;
@@ -149,6 +193,33 @@ struct cluster {
 	/* Workload counters. */
 	uint64_t n_proposed; /* data strings handed out, "s<seed>-<n>" */
 	uint64_t n_delivered;
+
+	/* The configuration every node boots with (the simulator makes no
+	 * membership change, so it is in force everywhere, always). */
+	struct raft_configuration conf;
+
+	/* Snapshot transfers in flight, in start order. */
+	struct transfer *transfers;
+	size_t n_transfers, transfers_cap;
+	/* Transfer faults: a stream breaks (on top of the network's drop
+	 * rate), or takes long; and the delay range of a normal one, in
+	 * steps. */
+	unsigned snap_fail_ppm;
+	unsigned snap_long_ppm;
+	unsigned snap_delay_min, snap_delay_max;
+	unsigned snap_long_max;
+	/* Statistics, and what scenarios check. */
+	uint64_t n_snap_sent;	   /* RAFT_MSG_SNAPSHOT handed out */
+	uint64_t n_snap_delivered; /* streams that arrived */
+	uint64_t n_snap_lost;	   /* streams that broke */
+	uint64_t n_snap_events;	   /* any of the above, or a report */
+	/* Streams that ended (arrived or were given up) after their sender
+	 * stopped leading in the term it sent them. */
+	uint64_t n_snap_after_leader_change;
+	uint64_t snap_sent_to[SIM_MAX_NODES + 1];
+	/* heal_index[k]: the index of the k-th post-heal proposal in the
+	 * committed history (0: not applied by anyone yet). */
+	raft_index heal_index[64];
 };
 
 /* Fills options with the defaults of the brief: election 10 ticks,
@@ -214,6 +285,28 @@ int cluster_propose(struct cluster *c, raft_id id, const char *data,
 int cluster_read_index(struct cluster *c, raft_id id, uint64_t *ctx);
 int cluster_transfer(struct cluster *c, raft_id id, raft_id to);
 
+/* The state machine of node id saved a snapshot at index (at most its
+ * applied index): raft_core_snapshot_taken(), then the snapshot is
+ * recorded durably and the durable log compacted the same way as the
+ * core's log. An index the core must refuse is tried too: the result is
+ * checked either way. Returns the core's answer (RAFT_ENOTFOUND if the node
+ * is down). */
+int cluster_take_snapshot(struct cluster *c, raft_id id, raft_index index,
+			  raft_index trailing);
+
+/* The index of the last snapshot of node id's core (installed or taken),
+ * as the simulator recorded it. */
+raft_index cluster_snapshot_index(const struct cluster *c, raft_id id);
+
+/* The last index of node id's durable log (or of its snapshot). */
+raft_index node_disk_last(const struct node *n);
+
+/* The chain hash the durable state of node n holds at index: its log's,
+ * its snapshot's, or, for an entry compacted into the snapshot, the
+ * committed history's (0: it holds nothing there). */
+uint64_t node_disk_hash(const struct cluster *c, const struct node *n,
+			raft_index index);
+
 /* Network shortcuts (traced). */
 void cluster_isolate(struct cluster *c, raft_id id);
 void cluster_connect_all(struct cluster *c);
@@ -230,6 +323,12 @@ void node_drain(struct cluster *c, struct node *n);
 void node_complete_writes(struct cluster *c, struct node *n);
 void node_deliver(struct cluster *c, struct node *n,
 		  const struct raft_message *msg);
+void node_start_transfer(struct cluster *c, struct node *n,
+			 const struct raft_message *msg);
+void cluster_run_transfers(struct cluster *c);
+void sim_snapshot_clear(struct sim_snapshot *s);
+void sim_snapshot_copy(struct sim_snapshot *dst,
+		       const struct sim_snapshot *src);
 const char *node_role_name(uint8_t role);
 
 #endif /* RAFT_SIM_CLUSTER_H */

@@ -59,17 +59,33 @@ void entry_free_array(struct raft_entry *entries, size_t n)
 	free(entries);
 }
 
+void conf_copy(struct raft_configuration *dst,
+	       const struct raft_configuration *src)
+{
+	raft_configuration_init(dst);
+	if (raft_configuration_copy(src, dst) != 0) {
+		fprintf(stderr, "sim: out of memory (configuration copy)\n");
+		abort();
+	}
+}
+
 void message_copy(struct raft_message *dst, const struct raft_message *src)
 {
 	*dst = *src;
 	if (src->type == RAFT_MSG_APPEND) {
 		dst->append.entries = entry_copy_array(src->append.entries,
 						       src->append.n_entries);
+	} else if (src->type == RAFT_MSG_SNAPSHOT) {
+		conf_copy(&dst->snapshot.meta.conf, &src->snapshot.meta.conf);
 	}
 }
 
 void message_close(struct raft_message *msg)
 {
+	if (msg->type == RAFT_MSG_SNAPSHOT) {
+		raft_configuration_close(&msg->snapshot.meta.conf);
+		return;
+	}
 	if (msg->type == RAFT_MSG_APPEND) {
 		entry_free_array(msg->append.entries, msg->append.n_entries);
 		msg->append.entries = NULL;
@@ -208,6 +224,14 @@ void message_describe(const struct raft_message *msg, char *buf, size_t len)
 		break;
 	case RAFT_MSG_TIMEOUT_NOW:
 		snprintf(buf, len, "timeout_now term=%" PRIu64, msg->term);
+		break;
+	case RAFT_MSG_SNAPSHOT:
+		snprintf(buf, len,
+			 "snapshot term=%" PRIu64 " (%" PRIu64 ",%" PRIu64
+			 ") voters=%u",
+			 msg->term, msg->snapshot.meta.index,
+			 msg->snapshot.meta.term,
+			 raft_configuration_n_voters(&msg->snapshot.meta.conf));
 		break;
 	default:
 		snprintf(buf, len, "type%u term=%" PRIu64, (unsigned)msg->type,

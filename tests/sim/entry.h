@@ -23,7 +23,12 @@ struct raft_entry *entry_copy_array(const struct raft_entry *src, size_t n);
 /* Frees the data of n entries, then the array. */
 void entry_free_array(struct raft_entry *entries, size_t n);
 
-/* Deep copy of a message: an AppendEntries' entries are copied too. */
+/* Deep copy of a configuration into dst (which it initializes). */
+void conf_copy(struct raft_configuration *dst,
+	       const struct raft_configuration *src);
+
+/* Deep copy of a message: an AppendEntries' entries and a snapshot's
+ * configuration are copied too. */
 void message_copy(struct raft_message *dst, const struct raft_message *src);
 
 /* Frees what message_copy() allocated inside dst. */

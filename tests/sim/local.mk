@@ -8,7 +8,9 @@
 #
 # make check runs:
 #   seeds_*.sh      5000 random seeds of 300 chaos ticks (3 and 5 nodes, the
-#                   seed chooses) plus 40 long seeds of 3000 ticks;
+#                   seed chooses) plus 40 long seeds of 3000 ticks; nodes
+#                   take snapshots and compact their logs as they go, and
+#                   leaders stream snapshots to followers left behind;
 #   scenario_*.sh   each named scenario over 200 seeds;
 #   replay.sh       the same seed gives a byte-identical --trace twice;
 #   bug_*.sh        sim-bug-commit and sim-bug-vote (the core built with a
@@ -59,6 +61,9 @@ sim_tests = \
 	tests/sim/scenario_check_quorum.sh \
 	tests/sim/scenario_leader_transfer.sh \
 	tests/sim/scenario_read_index_leader_change.sh \
+	tests/sim/scenario_snapshot_catch_up.sh \
+	tests/sim/scenario_snapshot_catch_up_lost.sh \
+	tests/sim/scenario_snapshot_catch_up_leader_change.sh \
 	tests/sim/replay.sh \
 	tests/sim/bug_commit.sh \
 	tests/sim/bug_vote.sh

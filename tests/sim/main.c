@@ -253,6 +253,8 @@ static int run_chaos(const struct args *a)
 	uint64_t passed = 0, failed = 0, by_size[6] = {0};
 	unsigned worst_recovery = 0, worst_election[2] = {0, 0};
 	uint64_t worst_seed = 0, committed = 0, reads = 0;
+	uint64_t taken = 0, sent = 0, lost = 0, installs = 0, restarts = 0;
+	uint64_t margin = 0, deposed = 0;
 	uint64_t worst_election_seed[2] = {0, 0};
 
 	for (uint64_t k = 0; k < a->count; k++) {
@@ -272,6 +274,13 @@ static int run_chaos(const struct args *a)
 			by_size[r.n_nodes < 6 ? r.n_nodes : 0]++;
 			committed += r.committed;
 			reads += r.reads_ok;
+			taken += r.snapshots_taken;
+			sent += r.snap_sent;
+			lost += r.snap_lost;
+			installs += r.installs;
+			restarts += r.snapshot_restarts;
+			margin += r.margin_restarts;
+			deposed += r.snap_deposed;
 			if (r.election_ticks > worst_election[r.pre_vote]) {
 				worst_election[r.pre_vote] = r.election_ticks;
 				worst_election_seed[r.pre_vote] = seed;
@@ -303,6 +312,13 @@ static int run_chaos(const struct args *a)
 		       worst_election[1], worst_election_seed[1],
 		       CHAOS_ELECTION_TICKS, worst_election[0],
 		       worst_election_seed[0], CHAOS_ELECTION_TICKS_NO_PREVOTE);
+		printf("sim: %" PRIu64 " snapshots taken, %" PRIu64
+		       " streamed (%" PRIu64 " lost, %" PRIu64
+		       " ended after a leader change), %" PRIu64
+		       " installed; %" PRIu64
+		       " restarts from a snapshot (%" PRIu64
+		       " with a log kept before it)\n",
+		       taken, sent, lost, deposed, installs, restarts, margin);
 	}
 	return failed > 0 ? 1 : 0;
 }

@@ -58,14 +58,98 @@ static void log_reserve(struct node *n, raft_index last)
 	n->log_cap = cap;
 }
 
-/* Durable log: drops everything from index `from` on. */
+raft_index node_disk_last(const struct node *n)
+{
+	return n->disk_offset + n->disk_n;
+}
+
+uint64_t node_disk_hash(const struct cluster *c, const struct node *n,
+			raft_index index)
+{
+	if (index == 0 || index > node_disk_last(n)) {
+		return 0;
+	}
+	if (index > n->disk_offset) {
+		return n->disk_hashes[index - n->disk_offset - 1];
+	}
+	if (index == n->disk_offset) {
+		return n->disk_offset_hash;
+	}
+	/* Compacted into the snapshot, which the checker found equal to
+	 * the committed history when it was recorded. */
+	if (index > n->disk_snap.index || index > c->chk.len) {
+		return 0;
+	}
+	return c->chk.hash[index];
+}
+
+/* Durable log: drops everything from index `from` on (from > offset). */
 static void disk_truncate(struct node *n, raft_index from)
 {
-	while (n->disk_n >= from) {
+	while (n->disk_n > 0 && node_disk_last(n) >= from) {
 		struct raft_entry *e = &n->disk_entries[n->disk_n - 1];
 		free(e->data.base);
 		n->disk_n--;
 	}
+}
+
+/* Durable log: drops every entry up to `to` (offset < to <= last). */
+static void disk_compact(struct node *n, raft_index to)
+{
+	size_t k = (size_t)(to - n->disk_offset);
+	n->disk_offset_hash = n->disk_hashes[k - 1];
+	for (size_t i = 0; i < k; i++) {
+		free(n->disk_entries[i].data.base);
+	}
+	memmove(n->disk_entries, n->disk_entries + k,
+		(n->disk_n - k) * sizeof *n->disk_entries);
+	memmove(n->disk_hashes, n->disk_hashes + k,
+		(n->disk_n - k) * sizeof *n->disk_hashes);
+	n->disk_n -= k;
+	n->disk_offset = to;
+}
+
+void sim_snapshot_clear(struct sim_snapshot *s)
+{
+	raft_configuration_close(&s->conf);
+	memset(s, 0, sizeof *s);
+	raft_configuration_init(&s->conf);
+}
+
+void sim_snapshot_copy(struct sim_snapshot *dst, const struct sim_snapshot *src)
+{
+	sim_snapshot_clear(dst);
+	*dst = *src;
+	conf_copy(&dst->conf, &src->conf);
+}
+
+/* The post-heal proposals at or below index in the committed history. */
+static uint64_t heal_mask_upto(const struct cluster *c, raft_index index)
+{
+	uint64_t mask = 0;
+	for (unsigned k = 0; k < 64; k++) {
+		if (c->heal_index[k] != 0 && c->heal_index[k] <= index) {
+			mask |= UINT64_C(1) << k;
+		}
+	}
+	return mask;
+}
+
+/* Whether a snapshot (index, hash) is the committed history's prefix. */
+static bool snapshot_in_history(struct cluster *c, const struct node *n,
+				const char *what, raft_index index,
+				uint64_t hash)
+{
+	if (index > c->chk.len || c->chk.hash[index] != hash) {
+		cluster_fail(c,
+			     "state machine safety: n%" PRIu64 " %s a "
+			     "snapshot at %" PRIu64 " that is not the "
+			     "committed history's prefix (history length "
+			     "%" PRIu64 ")",
+			     n->id, what, index, c->chk.len);
+		return false;
+	}
+	return true;
 }
 
 void node_init(struct cluster *c, struct node *n, raft_id id,
@@ -77,6 +161,8 @@ void node_init(struct cluster *c, struct node *n, raft_id id,
 	n->config = *config;
 	n->disk_hs.term = 1;
 	n->disk_hs.vote = 0;
+	raft_configuration_init(&n->disk_snap.conf);
+	raft_configuration_init(&n->received.conf);
 	disk_reserve(n, 1);
 	struct raft_entry *copy = entry_copy_array(bootstrap, 1);
 	n->disk_entries[0] = copy[0];
@@ -92,6 +178,7 @@ void node_init(struct cluster *c, struct node *n, raft_id id,
 
 static void free_write(struct write *w)
 {
+	raft_configuration_close(&w->snapshot.conf);
 	entry_free_array(w->entries, w->n_entries);
 	message_free_array(w->messages, w->n_messages);
 	free(w->ack_hashes);
@@ -119,19 +206,56 @@ void node_close(struct node *n)
 	free(n->disk_hashes);
 	free(n->log);
 	free(n->granted);
+	raft_configuration_close(&n->disk_snap.conf);
+	raft_configuration_close(&n->received.conf);
 	memset(n, 0, sizeof *n);
+}
+
+/* The mirror of the entries up to index, which a snapshot covers: the
+ * committed history's (the snapshot was checked against it). */
+static bool mirror_from_history(struct cluster *c, struct node *n,
+				raft_index index)
+{
+	if (index > c->chk.len) {
+		cluster_fail(c,
+			     "n%" PRIu64 ": its snapshot or compacted log "
+			     "reaches %" PRIu64 " beyond the committed "
+			     "history (%" PRIu64 ")",
+			     n->id, index, c->chk.len);
+		return false;
+	}
+	log_reserve(n, index);
+	for (raft_index i = 1; i <= index; i++) {
+		n->log[i].term = c->chk.term[i];
+		n->log[i].hash = c->chk.hash[i];
+	}
+	return true;
 }
 
 void node_start(struct cluster *c, struct node *n)
 {
+	struct raft_snapshot_meta meta = {
+	    .index = n->disk_snap.index,
+	    .term = n->disk_snap.term,
+	    .conf = n->disk_snap.conf,
+	};
 	struct raft_core_state state = {
 	    .term = n->disk_hs.term,
 	    .vote = n->disk_hs.vote,
 	    .entries = n->disk_entries,
 	    .n_entries = n->disk_n,
+	    /* The state machine reloads the snapshot: apply resumes after
+	     * it. */
+	    .applied = n->disk_snap.index,
+	    .snapshot = n->disk_snap.index != 0 ? &meta : NULL,
 	};
 	char errmsg[256] = "";
 
+	if (n->disk_snap.index != 0 &&
+	    !snapshot_in_history(c, n, "restarts from", n->disk_snap.index,
+				 n->disk_snap.hash)) {
+		return;
+	}
 	n->config.random_seed = rng_next(&c->rng);
 	int rv =
 	    raft_core_new(&n->config, &state, &n->core, errmsg, sizeof errmsg);
@@ -144,27 +268,49 @@ void node_start(struct cluster *c, struct node *n)
 		return;
 	}
 
-	/* The core's log is now exactly the durable one. */
-	log_reserve(n, n->disk_n);
-	for (size_t i = 0; i < n->disk_n; i++) {
-		n->log[i + 1].term = n->disk_entries[i].term;
-		n->log[i + 1].hash = n->disk_hashes[i];
+	/* The core's log is now exactly the durable one, after what the
+	 * snapshot covers. */
+	raft_index last = node_disk_last(n);
+	if (last < n->disk_snap.index) {
+		last = n->disk_snap.index;
 	}
-	n->last_index = n->disk_n;
+	if (!mirror_from_history(c, n, n->disk_offset)) {
+		return;
+	}
+	log_reserve(n, last);
+	for (size_t i = 0; i < n->disk_n; i++) {
+		n->log[n->disk_offset + i + 1].term = n->disk_entries[i].term;
+		n->log[n->disk_offset + i + 1].hash = n->disk_hashes[i];
+	}
+	if (node_disk_last(n) < n->disk_snap.index &&
+	    !mirror_from_history(c, n, n->disk_snap.index)) {
+		return;
+	}
+	n->last_index = last;
 	n->handed_hs = n->disk_hs;
-	/* Apply starts again from the beginning: the applied index is not
-	 * durable, the state machine is rebuilt from the log. */
-	n->applied = 0;
-	n->applied_hash = 0;
+	/* Apply starts again from the snapshot, or from the beginning: the
+	 * applied index is not durable, the state machine is rebuilt from
+	 * the snapshot and the log. */
+	n->applied = n->disk_snap.index;
+	n->applied_hash = n->disk_snap.hash;
+	n->heal_mask |= n->disk_snap.heal_mask;
+	n->installing = 0;
+	if (n->disk_snap.index != 0) {
+		n->n_snapshot_restarts++;
+		if (n->disk_n > 0 && n->disk_offset < n->disk_snap.index) {
+			n->n_margin_restarts++;
+		}
+	}
 	n->role = 0;
 	n->leader_id = 0;
 	n->commit = 0;
 	n->term = n->disk_hs.term;
 	cluster_trace(c, n->id,
 		      "start term=%" PRIu64 " vote=%" PRIu64 " last=(%" PRIu64
-		      ",%" PRIu64 ")",
+		      ",%" PRIu64 ") snapshot=%" PRIu64 " log from %" PRIu64,
 		      n->disk_hs.term, n->disk_hs.vote, n->last_index,
-		      n->log[n->last_index].term);
+		      n->log[n->last_index].term, n->disk_snap.index,
+		      n->disk_offset + 1);
 	node_drain(c, n);
 }
 
@@ -178,6 +324,7 @@ void node_stop(struct cluster *c, struct node *n)
 	n->n_crashes++;
 	n->role = 0;
 	n->leader_id = 0;
+	n->installing = 0;
 }
 
 /* The chain hash a message acknowledges: the node's log at the index an
@@ -222,7 +369,7 @@ static void mirror_replace(struct cluster *c, struct node *n,
 {
 	raft_index first = entries[0].index;
 
-	if (first == 0 || first > n->last_index + 1) {
+	if (first == 0 || first > n->last_index + 1 || first <= n->installing) {
 		cluster_fail(c,
 			     "n%" PRIu64 ": ready entries start at index "
 			     "%" PRIu64 " but the log ends at %" PRIu64
@@ -268,15 +415,75 @@ static void mirror_replace(struct cluster *c, struct node *n,
 	n->last_index = first + count - 1;
 }
 
-/* Takes a batch's hard state, entries and held messages into a new write
- * at the end of the queue. */
+/* The core handed out a snapshot to install (a leader streamed it; the
+ * data is on the disk already): the state machine is replaced by it, and
+ * the core's log restarts after it. Returns false on a failure. */
+static bool install_snapshot(struct cluster *c, struct node *n,
+			     const struct raft_snapshot_meta *meta)
+{
+	const struct sim_snapshot *r = &n->received;
+
+	if (r->index != meta->index || r->term != meta->term) {
+		cluster_fail(c,
+			     "n%" PRIu64 ": the core installs a snapshot at "
+			     "(%" PRIu64 ",%" PRIu64 ") but the snapshot "
+			     "stored last is (%" PRIu64 ",%" PRIu64 ")",
+			     n->id, meta->index, meta->term, r->index, r->term);
+		return false;
+	}
+	if (meta->index <= n->commit) {
+		cluster_fail(c,
+			     "n%" PRIu64 ": the core installs a snapshot at "
+			     "%" PRIu64 " which its commit index %" PRIu64
+			     " already covers",
+			     n->id, meta->index, n->commit);
+		return false;
+	}
+	if (!snapshot_in_history(c, n, "installs", r->index, r->hash) ||
+	    c->chk.term[r->index] != meta->term ||
+	    !mirror_from_history(c, n, meta->index)) {
+		if (!c->failed) {
+			cluster_fail(c,
+				     "n%" PRIu64 ": installs a snapshot at "
+				     "%" PRIu64 " of term %" PRIu64
+				     " where the history has term %" PRIu64,
+				     n->id, meta->index, meta->term,
+				     c->chk.term[r->index]);
+		}
+		return false;
+	}
+	if (raft_configuration_n_voters(&meta->conf) != c->n) {
+		cluster_fail(c,
+			     "n%" PRIu64 ": installs a snapshot whose "
+			     "configuration has %u voters, not %u",
+			     n->id, raft_configuration_n_voters(&meta->conf),
+			     c->n);
+		return false;
+	}
+	n->last_index = meta->index;
+	n->applied = meta->index;
+	n->applied_hash = r->hash;
+	n->heal_mask |= r->heal_mask;
+	n->installing = meta->index;
+	n->n_installs++;
+	cluster_trace(c, n->id, "install snapshot (%" PRIu64 ",%" PRIu64 ")",
+		      meta->index, meta->term);
+	return true;
+}
+
+/* Takes a batch's hard state, snapshot, entries and held messages into a
+ * new write at the end of the queue. */
 static void queue_write(struct cluster *c, struct node *n,
 			const struct raft_ready *rd)
 {
-	bool persists = rd->hard_state_changed || rd->n_entries > 0;
+	bool persists =
+	    rd->hard_state_changed || rd->n_entries > 0 || rd->snapshot != NULL;
 
 	if (rd->hard_state_changed) {
 		check_hard_state_handed_out(c, n, &rd->hard_state);
+	}
+	if (rd->snapshot != NULL && !install_snapshot(c, n, rd->snapshot)) {
+		return;
 	}
 	if (rd->n_entries > 0) {
 		mirror_replace(c, n, rd->entries, rd->n_entries);
@@ -296,6 +503,14 @@ static void queue_write(struct cluster *c, struct node *n,
 	memset(w, 0, sizeof *w);
 	w->has_hard_state = rd->hard_state_changed;
 	w->hard_state = rd->hard_state;
+	raft_configuration_init(&w->snapshot.conf);
+	if (rd->snapshot != NULL) {
+		w->snapshot.index = rd->snapshot->index;
+		w->snapshot.term = rd->snapshot->term;
+		conf_copy(&w->snapshot.conf, &rd->snapshot->conf);
+		w->snapshot.hash = n->received.hash;
+		w->snapshot.heal_mask = n->received.heal_mask;
+	}
 	w->entries = entry_copy_array(rd->entries, rd->n_entries);
 	w->n_entries = rd->n_entries;
 	w->messages = message_copy_array(rd->persisted_messages,
@@ -351,6 +566,9 @@ static void apply_entry(struct cluster *c, struct node *n,
 		}
 		if (digits && k < 64) {
 			n->heal_mask |= UINT64_C(1) << k;
+			if (c->heal_index[k] == 0) {
+				c->heal_index[k] = e->index;
+			}
 		}
 	}
 }
@@ -372,11 +590,17 @@ void node_drain(struct cluster *c, struct node *n)
 		}
 		raft_core_ready(n->core, &rd);
 		if (rd.hard_state_changed || rd.n_entries > 0 ||
-		    rd.n_persisted_messages > 0) {
+		    rd.n_persisted_messages > 0 || rd.snapshot != NULL) {
 			queue_write(c, n, &rd);
 		}
-		for (size_t i = 0; i < rd.n_messages; i++) {
+		for (size_t i = 0; i < rd.n_messages && !c->failed; i++) {
 			struct raft_message copy;
+			if (rd.messages[i].type == RAFT_MSG_SNAPSHOT) {
+				/* The runtime streams the snapshot beside
+				 * the core. */
+				node_start_transfer(c, n, &rd.messages[i]);
+				continue;
+			}
 			message_copy(&copy, &rd.messages[i]);
 			send_owned(c, n, &copy, ack_hash_now(n, &copy));
 		}
@@ -415,25 +639,42 @@ void node_drain(struct cluster *c, struct node *n)
  * entries, then its held messages leave. */
 static void complete_write(struct cluster *c, struct node *n, struct write *w)
 {
-	char range[64] = "";
+	char range[96] = "";
 
 	if (w->has_hard_state) {
 		check_hard_state_durable(c, n, &n->disk_hs, &w->hard_state);
 		n->disk_hs = w->hard_state;
 	}
+	if (w->snapshot.index != 0) {
+		/* The snapshot's metadata is recorded with its data, which
+		 * is on the disk already, and the whole log is dropped (the
+		 * core's log restarts after the snapshot too). */
+		sim_snapshot_copy(&n->disk_snap, &w->snapshot);
+		disk_truncate(n, n->disk_offset + 1);
+		n->disk_offset = w->snapshot.index;
+		n->disk_offset_hash = w->snapshot.hash;
+		if (n->installing == w->snapshot.index) {
+			n->installing = 0;
+		}
+		snprintf(range, sizeof range, " snapshot=%" PRIu64,
+			 w->snapshot.index);
+	}
 	if (w->n_entries > 0) {
 		raft_index first = w->entries[0].index;
-		if (first > n->disk_n + 1) {
+		size_t used = strlen(range);
+		if (first > node_disk_last(n) + 1 || first <= n->disk_offset) {
 			cluster_fail(c,
 				     "n%" PRIu64 ": write starts at %" PRIu64
-				     " but the durable log ends at %zu",
-				     n->id, first, n->disk_n);
+				     " but the durable log holds (%" PRIu64
+				     ", %" PRIu64 "]",
+				     n->id, first, n->disk_offset,
+				     node_disk_last(n));
 			return;
 		}
 		disk_truncate(n, first);
 		disk_reserve(n, n->disk_n + w->n_entries);
-		uint64_t hash =
-		    n->disk_n > 0 ? n->disk_hashes[n->disk_n - 1] : 0;
+		uint64_t hash = n->disk_n > 0 ? n->disk_hashes[n->disk_n - 1]
+					      : n->disk_offset_hash;
 		for (size_t i = 0; i < w->n_entries; i++) {
 			/* The entry's data moves to the disk. */
 			n->disk_entries[n->disk_n] = w->entries[i];
@@ -441,8 +682,9 @@ static void complete_write(struct cluster *c, struct node *n, struct write *w)
 			n->disk_hashes[n->disk_n] = hash;
 			n->disk_n++;
 		}
-		snprintf(range, sizeof range, " [%" PRIu64 "..%" PRIu64 "]",
-			 first, first + w->n_entries - 1);
+		snprintf(range + used, sizeof range - used,
+			 " [%" PRIu64 "..%" PRIu64 "]", first,
+			 first + w->n_entries - 1);
 		free(w->entries);
 		w->entries = NULL;
 		w->n_entries = 0;
@@ -500,4 +742,136 @@ void node_deliver(struct cluster *c, struct node *n,
 		return;
 	}
 	node_drain(c, n);
+}
+
+raft_index cluster_snapshot_index(const struct cluster *c, raft_id id)
+{
+	const struct node *n = &c->nodes[id];
+	return n->installing != 0 ? n->installing : n->disk_snap.index;
+}
+
+int cluster_take_snapshot(struct cluster *c, raft_id id, raft_index index,
+			  raft_index trailing)
+{
+	struct node *n = &c->nodes[id];
+
+	if (n->core == NULL) {
+		return RAFT_ENOTFOUND;
+	}
+	bool valid =
+	    index <= n->applied && index > cluster_snapshot_index(c, id);
+	int rv = raft_core_snapshot_taken(n->core, index, trailing);
+	cluster_trace(
+	    c, id, "snapshot_taken index=%" PRIu64 " trailing=%" PRIu64 ": %s",
+	    index, trailing, rv == 0 ? "ok" : raft_err_name(rv));
+	if (rv != (valid ? 0 : RAFT_EINVAL)) {
+		cluster_fail(c,
+			     "n%" PRIu64 ": raft_core_snapshot_taken(%" PRIu64
+			     ", %" PRIu64 ") with applied index %" PRIu64
+			     " and snapshot %" PRIu64
+			     " returned %s, expected %s",
+			     id, index, trailing, n->applied,
+			     cluster_snapshot_index(c, id), raft_err_name(rv),
+			     raft_err_name(valid ? 0 : RAFT_EINVAL));
+		return rv;
+	}
+	if (rv != 0) {
+		return rv;
+	}
+	/* The state machine saved its state at index; its hash is the
+	 * applied sequence's there. */
+	uint64_t hash = n->log[index].hash;
+	if (!snapshot_in_history(c, n, "took", index, hash)) {
+		return rv;
+	}
+	sim_snapshot_clear(&n->disk_snap);
+	n->disk_snap.index = index;
+	n->disk_snap.term = n->log[index].term;
+	conf_copy(&n->disk_snap.conf, &c->conf);
+	n->disk_snap.hash = hash;
+	n->disk_snap.heal_mask = heal_mask_upto(c, index);
+	n->n_snapshots_taken++;
+	/* Then the durable log is compacted like the core's: everything up
+	 * to index - trailing. Those entries are applied, hence durable. */
+	raft_index to = index > trailing ? index - trailing : 0;
+	if (to > n->disk_offset) {
+		if (to > node_disk_last(n)) {
+			cluster_fail(c,
+				     "n%" PRIu64 ": compacts to %" PRIu64
+				     " beyond its durable log (%" PRIu64 ")",
+				     id, to, node_disk_last(n));
+			return rv;
+		}
+		disk_compact(n, to);
+	}
+	node_drain(c, n);
+	return rv;
+}
+
+/* A leader's ready batch asks to stream its snapshot to msg->to: the
+ * runtime does it beside the core, taking a while, and may lose it. */
+void node_start_transfer(struct cluster *c, struct node *n,
+			 const struct raft_message *msg)
+{
+	const struct raft_snapshot_meta *meta = &msg->snapshot.meta;
+	struct transfer t;
+	char desc[256];
+
+	check_message_sent(c, n, msg, 0);
+	if (c->failed) {
+		return;
+	}
+	if (meta->index == 0 || meta->index != n->disk_snap.index ||
+	    meta->term != n->disk_snap.term ||
+	    raft_configuration_n_voters(&meta->conf) != c->n) {
+		cluster_fail(
+		    c,
+		    "n%" PRIu64 " asks to stream a snapshot at "
+		    "(%" PRIu64 ",%" PRIu64 ") with %u voters to n%" PRIu64
+		    " but its state machine saved (%" PRIu64 ",%" PRIu64 ")",
+		    n->id, meta->index, meta->term,
+		    raft_configuration_n_voters(&meta->conf), msg->to,
+		    n->disk_snap.index, n->disk_snap.term);
+		return;
+	}
+	memset(&t, 0, sizeof t);
+	t.from = n->id;
+	t.to = msg->to;
+	t.from_incarnation = n->incarnation;
+	t.to_incarnation = c->nodes[msg->to].incarnation;
+	message_copy(&t.msg, msg);
+	t.hash = n->disk_snap.hash;
+	t.heal_mask = n->disk_snap.heal_mask;
+	if (c->snap_long_ppm > 0 && rng_ppm(&c->rng, c->snap_long_ppm)) {
+		t.at = c->now +
+		       rng_range(&c->rng, c->snap_delay_max, c->snap_long_max);
+	} else {
+		t.at = c->now +
+		       rng_range(&c->rng, c->snap_delay_min, c->snap_delay_max);
+	}
+	/* A stream breaks on a bad network like a message is lost, or on
+	 * its own (a chunk refused, a connection reset). */
+	if ((c->net.faults.drop_ppm > 0 &&
+	     rng_ppm(&c->rng, c->net.faults.drop_ppm)) ||
+	    (c->snap_fail_ppm > 0 && rng_ppm(&c->rng, c->snap_fail_ppm))) {
+		t.broken = true;
+	}
+	c->n_snap_sent++;
+	c->n_snap_events++;
+	c->snap_sent_to[msg->to]++;
+	if (c->trace != NULL) {
+		message_describe(msg, desc, sizeof desc);
+		cluster_trace(c, n->id,
+			      "=> n%" PRIu64 " %s streaming until t=%" PRIu64
+			      ".%u%s",
+			      msg->to, desc, t.at / SIM_STEPS_PER_TICK,
+			      (unsigned)(t.at % SIM_STEPS_PER_TICK),
+			      t.broken ? " (will break)" : "");
+	}
+	if (c->n_transfers == c->transfers_cap) {
+		c->transfers_cap = c->transfers_cap ? 2 * c->transfers_cap : 8;
+		c->transfers = sim_realloc(
+		    c->transfers, c->transfers_cap * sizeof *c->transfers);
+	}
+	c->transfers[c->n_transfers++] = t;
 }

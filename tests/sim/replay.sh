@@ -30,4 +30,5 @@ check() {
 check sim --seed 11
 check sim --seed 12 --nodes 5 --ticks 500
 check sim --scenario figure8 --seed 3
+check sim --scenario snapshot_catch_up_lost --seed 4
 check sim-bug-vote --seed 2

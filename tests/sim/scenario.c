@@ -36,6 +36,9 @@ struct scen {
 	/* Append round trips counted between a leader and a follower. */
 	raft_id count_leader, count_follower;
 	unsigned n_appends, n_rejects;
+	/* The next n_snapshot_drops snapshot streams to this node are lost. */
+	raft_id drop_snapshots_to;
+	unsigned n_snapshot_drops;
 };
 
 static bool scen_filter(struct cluster *c, const struct raft_message *m,
@@ -45,6 +48,11 @@ static bool scen_filter(struct cluster *c, const struct raft_message *m,
 
 	if (s->campaigner != 0 && m->type == RAFT_MSG_VOTE &&
 	    m->from != s->campaigner) {
+		return true;
+	}
+	if (m->type == RAFT_MSG_SNAPSHOT && m->to == s->drop_snapshots_to &&
+	    s->n_snapshot_drops > 0) {
+		s->n_snapshot_drops--;
 		return true;
 	}
 	if (m->type == RAFT_MSG_APPEND && m->from == s->mute_appends_from) {
@@ -152,9 +160,10 @@ static bool await_pred(struct cluster *c, void *arg)
 		if (n->core == NULL) {
 			return false;
 		}
-		raft_index have = w->what == AWAIT_COMMIT    ? n->commit
-				  : w->what == AWAIT_APPLIED ? n->applied
-							     : n->disk_n;
+		raft_index have = w->what == AWAIT_COMMIT ? n->commit
+				  : w->what == AWAIT_APPLIED
+				      ? n->applied
+				      : node_disk_last(n);
 		if (have < w->index) {
 			return false;
 		}
@@ -962,6 +971,198 @@ static void sc_read_index_leader_change(struct scen *s)
 		  l, nl, c->chk.reads[ctx].index, floor);
 }
 
+/* InstallSnapshot (Raft section 7): a follower cut off while the leader
+ * commits and compacts its whole log catches up from a snapshot. Variants:
+ * the first stream is lost and the leader sends another once the runtime
+ * reports the failure; or leadership moves to the other follower while the
+ * first stream is on its way (it arrives from a deposed leader, whose
+ * runtime reports to a core that no longer leads), and the new leader,
+ * compacted too, sends its own. The plain run then restarts the follower
+ * (a snapshot and the log right after it) and the other node (a snapshot
+ * with a trailing margin of log before it). */
+enum snap_variant { SNAP_PLAIN, SNAP_LOST, SNAP_LEADER_CHANGE };
+
+#define SNAP_GAP 40 /* entries committed while the follower is away */
+
+struct snap_wait {
+	raft_id to;
+	uint64_t sent;
+};
+
+static bool snapshot_sent(struct cluster *c, void *arg)
+{
+	const struct snap_wait *w = arg;
+	return c->snap_sent_to[w->to] > w->sent;
+}
+
+static bool no_stream_left(struct cluster *c, void *arg)
+{
+	(void)arg;
+	return c->n_transfers == 0;
+}
+
+/* Node id's state machine saves a snapshot at its applied index. */
+static raft_index snapshot_ok(struct scen *s, raft_id id, raft_index trailing)
+{
+	raft_index index = s->c->nodes[id].applied;
+	if (s->c->failed) {
+		return 0;
+	}
+	int rv = cluster_take_snapshot(s->c, id, index, trailing);
+	if (rv != 0) {
+		scen_fail(s, "snapshot at %" PRIu64 " on n%" PRIu64 ": %s",
+			  index, id, raft_err_name(rv));
+	}
+	return index;
+}
+
+static void snapshot_catch_up(struct scen *s, enum snap_variant v)
+{
+	struct cluster *c = s->c;
+	raft_id l = await_leader(s);
+	if (c->failed) {
+		return;
+	}
+	raft_id f = l % c->n + 1;
+	raft_id other = f % c->n + 1;
+	raft_index last = propose_ok(s, l, "before");
+	await_nodes(s, all_nodes(c), last, AWAIT_APPLIED, SETTLE_TICKS);
+
+	cluster_isolate(c, f);
+	last = propose_many(s, l, "gap", SNAP_GAP);
+	await_nodes(s, all_nodes(c) & ~bit(f), last, AWAIT_APPLIED,
+		    SETTLE_TICKS);
+	/* Nothing of what n%f misses is left in the leader's log. */
+	raft_index snap = snapshot_ok(s, l, 0);
+	snapshot_ok(s, other, v == SNAP_LEADER_CHANGE ? 0 : 5);
+	if (c->failed) {
+		return;
+	}
+	struct snap_wait w = {f, c->snap_sent_to[f]};
+	uint64_t sent_before = w.sent;
+	if (v == SNAP_LOST) {
+		s->drop_snapshots_to = f;
+		s->n_snapshot_drops = 1;
+	}
+	if (v == SNAP_LEADER_CHANGE) {
+		/* A slow stream, so that the leader changes meanwhile. */
+		c->snap_delay_min = c->snap_delay_max = 8 * SIM_STEPS_PER_TICK;
+	}
+	cluster_connect_all(c);
+	raft_id nl = l;
+	if (v == SNAP_LEADER_CHANGE) {
+		if (!cluster_run_until(c, snapshot_sent, &w, SETTLE_TICKS)) {
+			scen_fail(s,
+				  "n%" PRIu64 " sent no snapshot to n%" PRIu64,
+				  l, f);
+			return;
+		}
+		int rv = cluster_transfer(c, l, other);
+		if (rv != 0 || !cluster_run_until(c, is_leader, &other, 5)) {
+			if (!c->failed) {
+				scen_fail(s,
+					  "transfer to n%" PRIu64
+					  " during the snapshot stream "
+					  "failed: %s",
+					  other, raft_err_name(rv));
+			}
+			return;
+		}
+		nl = other;
+		c->snap_delay_min = SIM_STEPS_PER_TICK;
+		c->snap_delay_max = 3 * SIM_STEPS_PER_TICK;
+	}
+	last = propose_ok(s, nl, "after");
+	await_nodes(s, all_nodes(c), last, AWAIT_APPLIED, SETTLE_TICKS);
+	/* The deposed leader's stream may still be on its way. */
+	if (!c->failed &&
+	    !cluster_run_until(c, no_stream_left, NULL, SETTLE_TICKS)) {
+		scen_fail(s, "snapshot streams still running after %u ticks",
+			  SETTLE_TICKS);
+	}
+	if (c->failed) {
+		return;
+	}
+	const struct node *fn = &c->nodes[f];
+	uint64_t sent = c->snap_sent_to[f] - sent_before;
+	uint64_t want = v == SNAP_PLAIN ? 1 : 2;
+	if (sent < want || fn->n_installs == 0 ||
+	    cluster_snapshot_index(c, f) < snap) {
+		scen_fail(s,
+			  "n%" PRIu64 " caught up with %" PRIu64
+			  " snapshot streams (expected at least %" PRIu64
+			  ") and %u installs, its snapshot at %" PRIu64
+			  " (leader's at %" PRIu64 ")",
+			  f, sent, want, fn->n_installs,
+			  cluster_snapshot_index(c, f), snap);
+		return;
+	}
+	if (v == SNAP_LOST && s->n_snapshot_drops != 0) {
+		scen_fail(s, "no snapshot stream to n%" PRIu64 " was lost", f);
+		return;
+	}
+	if (v == SNAP_LEADER_CHANGE && c->n_snap_after_leader_change == 0) {
+		scen_fail(s, "the first stream arrived before the leader "
+			     "changed");
+		return;
+	}
+	if (v != SNAP_PLAIN) {
+		scen_info(s,
+			  "n%" PRIu64 " caught up to %" PRIu64 " with %" PRIu64
+			  " snapshot streams (%s)",
+			  f, last, sent,
+			  v == SNAP_LOST ? "the first lost"
+					 : "leader changed during the first");
+		return;
+	}
+
+	/* Restarts from the snapshots: n%f's log starts right after its
+	 * snapshot, the other's keeps a margin before it. */
+	cluster_crash(c, f);
+	cluster_crash(c, other);
+	cluster_restart(c, f);
+	cluster_restart(c, other);
+	if (c->failed) {
+		return;
+	}
+	if (c->nodes[f].n_snapshot_restarts != 1 ||
+	    c->nodes[f].n_margin_restarts != 0 ||
+	    c->nodes[other].n_margin_restarts != 1) {
+		scen_fail(s,
+			  "restarts: n%" PRIu64 " %u from a snapshot, %u with "
+			  "a margin; n%" PRIu64 " %u with a margin",
+			  f, c->nodes[f].n_snapshot_restarts,
+			  c->nodes[f].n_margin_restarts, other,
+			  c->nodes[other].n_margin_restarts);
+		return;
+	}
+	raft_id l2 = await_leader(s);
+	raft_index end = propose_ok(s, l2, "end");
+	await_nodes(s, all_nodes(c), end, AWAIT_APPLIED, SETTLE_TICKS);
+	if (c->failed) {
+		return;
+	}
+	scen_info(s,
+		  "n%" PRIu64 " caught up to %" PRIu64 " from a snapshot at "
+		  "%" PRIu64 "; restarts from snapshots applied up to %" PRIu64,
+		  f, last, snap, end);
+}
+
+static void sc_snapshot_catch_up(struct scen *s)
+{
+	snapshot_catch_up(s, SNAP_PLAIN);
+}
+
+static void sc_snapshot_catch_up_lost(struct scen *s)
+{
+	snapshot_catch_up(s, SNAP_LOST);
+}
+
+static void sc_snapshot_catch_up_leader_change(struct scen *s)
+{
+	snapshot_catch_up(s, SNAP_LEADER_CHANGE);
+}
+
 /* ---- the table ---------------------------------------------------------- */
 
 struct scenario_def {
@@ -1009,6 +1210,15 @@ static const struct scenario_def scenarios[] = {
     {"read_index_leader_change",
      "reads fail on a deposed leader and see all commits on the new one", 5,
      NULL, sc_read_index_leader_change},
+    {"snapshot_catch_up",
+     "a follower behind a compacted log catches up from a snapshot", 3, NULL,
+     sc_snapshot_catch_up},
+    {"snapshot_catch_up_lost",
+     "the first snapshot stream is lost; the leader sends another", 3, NULL,
+     sc_snapshot_catch_up_lost},
+    {"snapshot_catch_up_leader_change",
+     "the leader changes while its snapshot streams; the new one sends", 3,
+     NULL, sc_snapshot_catch_up_leader_change},
 };
 
 #define N_SCENARIOS (sizeof scenarios / sizeof scenarios[0])

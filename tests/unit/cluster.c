@@ -61,17 +61,56 @@ static void entries_free(struct raft_entry *entries, size_t n)
 	free(entries);
 }
 
+void conf_copy_plain(struct raft_configuration *dst,
+		     const struct raft_configuration *src)
+{
+	unsigned i;
+	dst->n = src->n;
+	dst->servers = NULL;
+	if (src->n == 0) {
+		return;
+	}
+	dst->servers = xmalloc(src->n * sizeof(*dst->servers));
+	for (i = 0; i < src->n; i++) {
+		const char *a = src->servers[i].address;
+		size_t len = a != NULL ? strlen(a) : 0;
+		dst->servers[i] = src->servers[i];
+		if (a != NULL) {
+			dst->servers[i].address = xmalloc(len + 1);
+			memcpy(dst->servers[i].address, a, len + 1);
+		}
+	}
+}
+
+void conf_free_plain(struct raft_configuration *conf)
+{
+	unsigned i;
+	for (i = 0; i < conf->n; i++) {
+		free(conf->servers[i].address);
+	}
+	free(conf->servers);
+	conf->servers = NULL;
+	conf->n = 0;
+}
+
 void msg_copy(struct raft_message *dst, const struct raft_message *src)
 {
 	*dst = *src;
 	if (src->type == RAFT_MSG_APPEND) {
 		dst->append.entries =
 		    entries_copy(src->append.entries, src->append.n_entries);
+	} else if (src->type == RAFT_MSG_SNAPSHOT) {
+		conf_copy_plain(&dst->snapshot.meta.conf,
+				&src->snapshot.meta.conf);
 	}
 }
 
 void msg_free(struct raft_message *m)
 {
+	if (m->type == RAFT_MSG_SNAPSHOT) {
+		conf_free_plain(&m->snapshot.meta.conf);
+		return;
+	}
 	if (m->type == RAFT_MSG_APPEND) {
 		entries_free(m->append.entries, m->append.n_entries);
 		m->append.entries = NULL;
@@ -159,6 +198,11 @@ void batch_take(struct raft_core *core, struct batch *b)
 		memcpy(b->reads, rd.reads, rd.n_reads * sizeof(*b->reads));
 	}
 	b->n_reads = rd.n_reads;
+	if (rd.snapshot != NULL) {
+		b->has_snapshot = true;
+		b->snapshot = *rd.snapshot;
+		conf_copy_plain(&b->snapshot.conf, &rd.snapshot->conf);
+	}
 	b->soft_state_changed = rd.soft_state_changed;
 	b->role = rd.role;
 	b->leader_id = rd.leader_id;
@@ -173,6 +217,9 @@ void batch_free(struct batch *b)
 	msgs_free(b->persisted_messages, b->n_persisted_messages);
 	entries_free(b->committed, b->n_committed);
 	free(b->reads);
+	if (b->has_snapshot) {
+		conf_free_plain(&b->snapshot.conf);
+	}
 	memset(b, 0, sizeof(*b));
 }
 
@@ -259,6 +306,10 @@ void cluster_add(struct cluster *c, const struct raft_core_config *cfg,
 			  test_err_name(rv), errmsg);
 	}
 	n->applied_index = st->applied;
+	if (st->snapshot != NULL && st->snapshot->index > st->applied) {
+		/* The state machine holds at least the snapshot. */
+		n->applied_index = st->snapshot->index;
+	}
 	if (st->n_entries > 0) {
 		n->written_index = st->entries[st->n_entries - 1].index;
 		n->written_term = st->entries[st->n_entries - 1].term;
@@ -427,6 +478,21 @@ void cluster_handle_ready(struct cluster *c, raft_id id, struct batch *out)
 		msg_queue_push(&n->held, &b.persisted_messages[i]);
 	}
 	raft_core_status(n->core, &st);
+	if (b.has_snapshot) {
+		/* The state machine is replaced by the snapshot before
+		 * anything committed after it is applied. */
+		if (b.snapshot.index < n->applied_index) {
+			test_fail(__FILE__, __LINE__,
+				  "node %llu loads a snapshot at %llu after "
+				  "applying up to %llu",
+				  (unsigned long long)id,
+				  (unsigned long long)b.snapshot.index,
+				  (unsigned long long)n->applied_index);
+		}
+		n->applied_index = b.snapshot.index;
+		n->loaded_snapshot_index = b.snapshot.index;
+		n->n_snapshots_loaded++;
+	}
 	for (i = 0; i < b.n_committed; i++) {
 		const struct raft_entry *e = &b.committed[i];
 		/* Applied entries form one gap-free sequence. */

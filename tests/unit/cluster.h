@@ -37,6 +37,9 @@ struct batch {
 	size_t n_committed;
 	struct raft_read *reads;
 	size_t n_reads;
+	/* rd.snapshot, deep-copied (its configuration with malloc()). */
+	bool has_snapshot;
+	struct raft_snapshot_meta snapshot;
 	bool soft_state_changed;
 	uint8_t role;
 	raft_id leader_id;
@@ -57,6 +60,10 @@ struct cluster_node {
 	raft_index applied_index;
 	struct raft_entry *applied;
 	size_t n_applied;
+	/* Snapshots handed out in rd.snapshot and loaded (the state machine
+	 * then holds everything up to the last one's index). */
+	unsigned n_snapshots_loaded;
+	raft_index loaded_snapshot_index;
 	/* Every read result that came out, in order. */
 	struct raft_read *reads;
 	size_t n_reads;
@@ -76,12 +83,19 @@ struct cluster {
  * Messages and batches
  * ------------------------------------------------------------------------ */
 
-/* Deep copies (entries and their data) and their release. */
+/* Deep copies (entries and their data, a snapshot's configuration) and
+ * their release. */
 void msg_copy(struct raft_message *dst, const struct raft_message *src);
 void msg_free(struct raft_message *m);
 void msg_queue_push(struct msg_queue *q, const struct raft_message *m);
 void msg_queue_remove(struct msg_queue *q, size_t i);
 void msg_queue_clear(struct msg_queue *q);
+
+/* A configuration copied with malloc() (not raft_malloc(), so the leak
+ * count and fault injection see only the core), and its release. */
+void conf_copy_plain(struct raft_configuration *dst,
+		     const struct raft_configuration *src);
+void conf_free_plain(struct raft_configuration *conf);
 
 /* Calls raft_core_ready(), deep-copies the batch into b, then calls
  * raft_core_advance(). */
@@ -144,7 +158,9 @@ struct cluster_node *cluster_node(struct cluster *c, raft_id id);
 /* Takes one batch from the node (asserts there is one) and handles it like
  * a runtime: messages go on the network, entries are written (durable at
  * once unless manual_persist), persisted messages wait for the write,
- * committed entries are applied in order and reads recorded. If b is not
+ * a snapshot handed out is loaded (the applied index becomes its index)
+ * before committed entries are applied in order, and reads are recorded.
+ * If b is not
  * NULL it receives the batch (the caller frees it). */
 void cluster_handle_ready(struct cluster *c, raft_id id, struct batch *b);
 

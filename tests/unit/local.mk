@@ -7,7 +7,8 @@ unit_tests = \
 	tests/unit/test_election \
 	tests/unit/test_replication \
 	tests/unit/test_read \
-	tests/unit/test_core
+	tests/unit/test_core \
+	tests/unit/test_snapshot
 
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
@@ -37,3 +38,6 @@ tests_unit_test_read_LDADD = libraftcore.la
 
 tests_unit_test_core_SOURCES = tests/unit/test_core.c $(unit_cluster)
 tests_unit_test_core_LDADD = libraftcore.la
+
+tests_unit_test_snapshot_SOURCES = tests/unit/test_snapshot.c $(unit_cluster)
+tests_unit_test_snapshot_LDADD = libraftcore.la
