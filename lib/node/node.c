@@ -172,7 +172,11 @@ static void disk_process(void *arg, struct worker_job *jobs)
 			all[n++] = d->entries[i];
 		}
 	}
-	if (rv == 0) {
+	/* Jobs that only hold frames (acknowledgements of what is already
+	 * durable, such as a commit-only AppendEntries) need no write: jobs
+	 * complete in order, so everything before them is durable already.
+	 * Syncing anyway cost followers a second fsync per entry. */
+	if (rv == 0 && (hs != NULL || n > 0)) {
 		int injected =
 		    __atomic_load_n(&node->fault_disk_error, __ATOMIC_ACQUIRE);
 		rv = injected != 0
