@@ -202,8 +202,8 @@ TEST(storage, a_snapshot_compacts_the_log_up_to_the_margin)
 				   entry(5, 2, "e")};
 	struct raft_entry more[1] = {entry(6, 3, "f")};
 	struct raft_snapshot_meta meta;
-	ASSERT_OK(raft_storage_create(f->log, &owner, &f->s, f->err,
-				      sizeof(f->err)));
+	ASSERT_OK(
+	    raft_storage_create(f->log, &owner, &f->s, f->err, sizeof(f->err)));
 	ASSERT_OK(raft_storage_write(f->s, NULL, es, 5));
 	make_meta(&meta, 4, 2);
 	ASSERT_OK(raft_storage_snapshot(f->s, &meta, 2));
@@ -229,8 +229,8 @@ TEST(storage, an_installed_snapshot_replaces_the_whole_log)
 	struct raft_entry after[1] = {entry(51, 5, "z")};
 	struct raft_entry stale[1] = {entry(3, 1, "c")};
 	struct raft_snapshot_meta meta;
-	ASSERT_OK(raft_storage_create(f->log, &owner, &f->s, f->err,
-				      sizeof(f->err)));
+	ASSERT_OK(
+	    raft_storage_create(f->log, &owner, &f->s, f->err, sizeof(f->err)));
 	ASSERT_OK(raft_storage_write(f->s, NULL, es, 3));
 	make_meta(&meta, 50, 4);
 	ASSERT_OK(raft_storage_snapshot(f->s, &meta, RAFT_STORAGE_DROP_ALL));
@@ -248,8 +248,8 @@ TEST(storage, a_snapshot_with_an_empty_log_reopens_after_it)
 {
 	struct raft_snapshot_meta meta;
 	struct raft_entry next[1] = {entry(8, 3, "n")};
-	ASSERT_OK(raft_storage_create(f->log, &owner, &f->s, f->err,
-				      sizeof(f->err)));
+	ASSERT_OK(
+	    raft_storage_create(f->log, &owner, &f->s, f->err, sizeof(f->err)));
 	make_meta(&meta, 7, 3);
 	ASSERT_OK(raft_storage_snapshot(f->s, &meta, RAFT_STORAGE_DROP_ALL));
 	raft_configuration_close(&meta.conf);
