@@ -50,7 +50,9 @@ void progress_reset(struct progress *pr, raft_index last_index)
 	pr->next = last_index + 1;
 	pr->sent_commit = 0;
 	pr->probe_sent = false;
-	pr->recent_active = true;
+	/* A new leader must hear from a majority within its first election
+	 * timeout (check-quorum), as after any other. */
+	pr->recent_active = false;
 	pr->acked_seq = 0;
 	inflights_clear(&pr->inflights);
 }

@@ -34,7 +34,8 @@ TEST(progress, init_probes_from_index_one)
 	ASSERT_EQ_U64(f->pr.state, RAFT_PROGRESS_PROBE);
 	ASSERT_EQ_U64(f->pr.match, 0);
 	ASSERT_EQ_U64(f->pr.next, 1);
-	ASSERT_TRUE(f->pr.recent_active);
+	/* Not heard from yet: a new leader must hear it (check-quorum). */
+	ASSERT_FALSE(f->pr.recent_active);
 	ASSERT_FALSE(progress_is_paused(&f->pr, 0));
 }
 
@@ -50,7 +51,7 @@ TEST(progress, reset_probes_from_after_the_last_index)
 {
 	replicate_from(&f->pr, 5);
 	progress_sent(&f->pr, 7, 10, 2);
-	f->pr.recent_active = false;
+	f->pr.recent_active = true;
 	f->pr.acked_seq = 9;
 	progress_reset(&f->pr, 10);
 	ASSERT_EQ_U64(f->pr.state, RAFT_PROGRESS_PROBE);
@@ -59,7 +60,8 @@ TEST(progress, reset_probes_from_after_the_last_index)
 	ASSERT_EQ_U64(f->pr.acked_seq, 0);
 	ASSERT_EQ_U64(f->pr.inflights.count, 0);
 	ASSERT_EQ_U64(f->pr.inflights.bytes, 0);
-	ASSERT_TRUE(f->pr.recent_active);
+	/* Not heard from yet: a new leader must hear it (check-quorum). */
+	ASSERT_FALSE(f->pr.recent_active);
 	ASSERT_FALSE(progress_is_paused(&f->pr, 0));
 }
 
