@@ -45,17 +45,42 @@ raftctl="$build/raftctl/raftctl"
 
 [ -f "$state/pids" ] && stop
 
-# Three free ports per member: asked from the kernel, then released.
+# Free ports, chosen at random below the kernel's ephemeral range: a port
+# the kernel hands out can be taken again at once by an outgoing
+# connection (the members dial each other) before the member binds it.
+used_ports=" "
 free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+	python3 - "$used_ports" <<'PY'
+import random, socket, sys
+low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+low = low if low > 11000 else 32768
+used = set(sys.argv[1].split())
+while True:
+    port = random.randrange(10000, low)
+    if str(port) in used:
+        continue
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    print(port)
+    break
+PY
 }
 dir=$(mktemp -d /tmp/raft-cluster-XXXXXX)
 echo "$dir" >"$state/dir"
 members=""
 i=1
 while [ $i -le 3 ]; do
-	eval "peer$i=$(free_port)"
-	eval "client$i=$(free_port)"
+	p=$(free_port)
+	used_ports="$used_ports$p "
+	eval "peer$i=$p"
+	p=$(free_port)
+	used_ports="$used_ports$p "
+	eval "client$i=$p"
 	eval "members=\"\${members:+\$members,}$i=127.0.0.1:\$peer$i/127.0.0.1:\$client$i\""
 	i=$((i + 1))
 done

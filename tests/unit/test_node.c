@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "raft/log.h"
@@ -88,23 +89,48 @@ static int remove_one(const char *path, const struct stat *st, int flag,
 	return remove(path);
 }
 
-/* A port nobody listens on right now (a small race, fine for tests). */
+/* A port nobody listens on now, chosen at random BELOW the kernel's
+ * ephemeral range: a port the kernel handed out (bind to port 0) can be
+ * taken again at once by any outgoing connection, ours included, before
+ * the node binds it (seen in CI). */
 static unsigned free_port(void)
 {
-	struct sockaddr_in sa;
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	unsigned port;
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-	    getsockname(fd, (struct sockaddr *)&sa, &len) != 0) {
-		abort();
+	static uint64_t x;
+	unsigned low = 32768, high;
+	FILE *fp = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+	if (fp != NULL) {
+		if (fscanf(fp, "%u %u", &low, &high) != 2 || low <= 11000) {
+			low = 32768;
+		}
+		fclose(fp);
 	}
-	port = ntohs(sa.sin_port);
-	close(fd);
-	return port;
+	if (x == 0) {
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		x = ((uint64_t)getpid() << 32) ^ (uint64_t)ts.tv_nsec ^ 1;
+	}
+	for (;;) {
+		struct sockaddr_in sa;
+		unsigned port;
+		int fd, ok;
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		port = 10000 + (unsigned)(x % (low - 10000));
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		if (fd < 0) {
+			abort();
+		}
+		memset(&sa, 0, sizeof(sa));
+		sa.sin_family = AF_INET;
+		sa.sin_port = htons((uint16_t)port);
+		sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		ok = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+		close(fd);
+		if (ok) {
+			return port;
+		}
+	}
 }
 
 static void quiet(void *arg, int level, const char *line)
@@ -123,8 +149,17 @@ SETUP(node)
 	f->base = event_base_new();
 	raft_configuration_init(&f->conf);
 	for (i = 1; i <= N; i++) {
-		snprintf(f->addr[i], sizeof(f->addr[i]), "127.0.0.1:%u",
-			 free_port());
+		unsigned port, k;
+	again:
+		/* Distinct too: none is bound before the nodes start. */
+		port = free_port();
+		for (k = 1; k < i; k++) {
+			if (strtoul(strrchr(f->addr[k], ':') + 1, NULL, 10) ==
+			    port) {
+				goto again;
+			}
+		}
+		snprintf(f->addr[i], sizeof(f->addr[i]), "127.0.0.1:%u", port);
 		ASSERT_OK(raft_configuration_add(&f->conf, i, f->addr[i],
 						 RAFT_VOTER));
 	}
