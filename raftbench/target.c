@@ -37,48 +37,19 @@ static int make_client(const struct bench_config *cfg, struct raft_client **c)
 {
 	struct raft_client_config config;
 	const char **list = NULL;
-	char *copy = NULL;
 	char errmsg[512];
-	unsigned n = 1;
-	unsigned i;
-	const char *q;
-	char *p;
+	unsigned n;
 	int status = BENCH_EXIT_OK;
 	int rv;
 
-	for (q = cfg->endpoints; *q != '\0'; q++) {
-		n += *q == ',';
-	}
-	copy = strdup(cfg->endpoints);
-	list = calloc(n, sizeof(*list));
-	if (copy == NULL || list == NULL) {
-		bench_error(cfg->output, cfg->endpoints_from, "RAFT_ENOMEM",
-			    "out of memory");
-		status = BENCH_EXIT_FAILURE;
-		goto out;
-	}
-	p = copy;
-	for (i = 0; i < n; i++) {
-		char *comma = strchr(p, ',');
-		char *end;
-		if (comma != NULL) {
-			*comma = '\0';
-		}
-		while (*p == ' ' || *p == '\t') {
-			p++;
-		}
-		end = p + strlen(p);
-		while (end > p && (end[-1] == ' ' || end[-1] == '\t')) {
-			*--end = '\0';
-		}
-		if (*p == '\0') {
-			bench_error(cfg->output, cfg->endpoints_from, "usage",
-				    "empty endpoint in \"%s\"", cfg->endpoints);
-			status = BENCH_EXIT_USAGE;
-			goto out;
-		}
-		list[i] = p;
-		p = comma != NULL ? comma + 1 : end;
+	rv = raft_client_split_endpoints(cfg->endpoints, &list, &n, errmsg,
+					 sizeof(errmsg));
+	if (rv != 0) {
+		bench_error(cfg->output, cfg->endpoints_from,
+			    rv == RAFT_EINVAL ? "usage" : "RAFT_ENOMEM", "%s",
+			    errmsg);
+		return rv == RAFT_EINVAL ? BENCH_EXIT_USAGE
+					 : BENCH_EXIT_FAILURE;
 	}
 	raft_client_config_defaults(&config);
 	config.endpoints = list;
@@ -97,9 +68,7 @@ static int make_client(const struct bench_config *cfg, struct raft_client **c)
 			    errmsg);
 		status = BENCH_EXIT_FAILURE;
 	}
-out:
-	free(list);
-	free(copy);
+	raft_free(list);
 	return status;
 }
 

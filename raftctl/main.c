@@ -113,51 +113,22 @@ int ctl_client(struct ctl *ctl)
 {
 	struct raft_client_config config;
 	const char **list = NULL;
-	char *copy = NULL;
 	char errmsg[512];
-	unsigned n = 1;
-	unsigned i;
-	char *p;
+	unsigned n;
 	int status = CTL_EXIT_OK;
 	int rv;
 
 	if (ctl->client != NULL) {
 		return CTL_EXIT_OK;
 	}
-	for (p = (char *)ctl->endpoints; *p != '\0'; p++) {
-		n += *p == ',';
+	rv = raft_client_split_endpoints(ctl->endpoints, &list, &n, errmsg,
+					 sizeof(errmsg));
+	if (rv == RAFT_EINVAL) {
+		return output_usage(ctl, ctl->endpoints_from, "%s", errmsg);
 	}
-	copy = strdup(ctl->endpoints);
-	list = calloc(n, sizeof(*list));
-	if (copy == NULL || list == NULL) {
-		output_error(ctl, ctl->endpoints_from, RAFT_ENOMEM,
-			     "out of memory");
-		status = CTL_EXIT_FAILURE;
-		goto out;
-	}
-	/* Split at commas, trimming blanks around each endpoint. */
-	p = copy;
-	for (i = 0; i < n; i++) {
-		char *comma = strchr(p, ',');
-		char *end;
-		if (comma != NULL) {
-			*comma = '\0';
-		}
-		while (*p == ' ' || *p == '\t') {
-			p++;
-		}
-		end = p + strlen(p);
-		while (end > p && (end[-1] == ' ' || end[-1] == '\t')) {
-			*--end = '\0';
-		}
-		if (*p == '\0') {
-			status = output_usage(ctl, ctl->endpoints_from,
-					      "empty endpoint in \"%s\"",
-					      ctl->endpoints);
-			goto out;
-		}
-		list[i] = p;
-		p = comma != NULL ? comma + 1 : end;
+	if (rv != 0) {
+		output_error(ctl, ctl->endpoints_from, rv, "%s", errmsg);
+		return CTL_EXIT_FAILURE;
 	}
 	raft_client_config_defaults(&config);
 	config.endpoints = list;
@@ -173,9 +144,7 @@ int ctl_client(struct ctl *ctl)
 		output_error(ctl, "client", rv, "%s", errmsg);
 		status = CTL_EXIT_FAILURE;
 	}
-out:
-	free(list);
-	free(copy);
+	raft_free(list);
 	return status;
 }
 

@@ -75,6 +75,17 @@ struct raft_client_config {
  * keep_alive true. */
 RAFT_API void raft_client_config_defaults(struct raft_client_config *config);
 
+/* Splits a comma-separated endpoint list ("H:P, H:P,...", blanks around
+ * each trimmed) into *endpoints and *n, ready for struct
+ * raft_client_config. The array and the strings are one allocation: free
+ * it with raft_free(*endpoints). The endpoints themselves are checked by
+ * raft_client_new(). Errors: RAFT_EINVAL (an empty endpoint; errmsg says
+ * "empty endpoint in \"LIST\""), RAFT_ENOMEM. */
+RAFT_API int raft_client_split_endpoints(const char *list,
+					 const char ***endpoints, unsigned *n,
+					 char *errmsg,
+					 size_t errmsg_len) RAFT_WARN_UNUSED;
+
 /* Creates a client. It connects to nothing yet. The config and its strings
  * are borrowed. On success *out owns the client (free it with
  * raft_client_free()). Errors, with errmsg saying which endpoint and why

@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <string.h>
 
+#include "raft/client.h"
 #include "raft/error.h"
 
 static bool is_unreserved(unsigned char ch)
@@ -281,4 +282,49 @@ int url_parse_base(const char *url, char **out, char *errmsg, size_t errmsg_len)
 		return rv;
 	}
 	return buf_take(&b, out, NULL);
+}
+
+int raft_client_split_endpoints(const char *list, const char ***endpoints,
+				unsigned *n, char *errmsg, size_t errmsg_len)
+{
+	unsigned count = 1, i;
+	const char **array;
+	const char *q;
+	char *p;
+	for (q = list; *q != '\0'; q++) {
+		count += *q == ',';
+	}
+	/* The pointers, then a copy of the list that they point into. */
+	array = raft_malloc(count * sizeof(*array) + strlen(list) + 1);
+	if (array == NULL) {
+		snprintf(errmsg, errmsg_len, "out of memory");
+		return RAFT_ENOMEM;
+	}
+	p = (char *)(array + count);
+	strcpy(p, list);
+	for (i = 0; i < count; i++) {
+		char *comma = strchr(p, ',');
+		char *end;
+		if (comma != NULL) {
+			*comma = '\0';
+		}
+		while (*p == ' ' || *p == '\t') {
+			p++;
+		}
+		end = p + strlen(p);
+		while (end > p && (end[-1] == ' ' || end[-1] == '\t')) {
+			*--end = '\0';
+		}
+		if (*p == '\0') {
+			snprintf(errmsg, errmsg_len, "empty endpoint in \"%s\"",
+				 list);
+			raft_free(array);
+			return RAFT_EINVAL;
+		}
+		array[i] = p;
+		p = comma != NULL ? comma + 1 : end;
+	}
+	*endpoints = array;
+	*n = count;
+	return 0;
 }

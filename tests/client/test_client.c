@@ -642,7 +642,29 @@ static void calls_refuse_bad_arguments_before_sending(void)
 	raft_client_free(c);
 }
 
+static void endpoint_lists_split_at_commas_trimmed(void)
+{
+	const char **list = NULL;
+	unsigned n = 0;
+	char err[256];
+	ASSERT_RV(raft_client_split_endpoints(" a:1 ,b:2,\tc:3", &list, &n, err,
+					      sizeof(err)),
+		  0);
+	ASSERT_TRUE(n == 3);
+	ASSERT_STR(list[0], "a:1");
+	ASSERT_STR(list[1], "b:2");
+	ASSERT_STR(list[2], "c:3");
+	raft_free(list);
+	ASSERT_RV(raft_client_split_endpoints("a:1,,b:2", &list, &n, err,
+					      sizeof(err)),
+		  RAFT_EINVAL);
+	ASSERT_STR(err, "empty endpoint in \"a:1,,b:2\"");
+	ASSERT_RV(raft_client_split_endpoints("", &list, &n, err, sizeof(err)),
+		  RAFT_EINVAL);
+}
+
 static const struct harness_case cases[] = {
+    HARNESS_CASE(endpoint_lists_split_at_commas_trimmed),
     HARNESS_CASE(endpoint_host_port_becomes_http_url),
     HARNESS_CASE(endpoint_ipv6_needs_brackets),
     HARNESS_CASE(endpoint_urls_are_normalized),
