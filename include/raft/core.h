@@ -140,8 +140,13 @@ enum raft_message_type {
 	RAFT_MSG_HEARTBEAT_RESP = 6,
 	RAFT_MSG_TIMEOUT_NOW = 7, /* leadership transfer: campaign at once */
 	RAFT_MSG_SNAPSHOT = 8,	  /* InstallSnapshot: the metadata (below) */
+	/* The snapshot's bytes, streamed by the runtimes beside the core
+	 * (never stepped into it). */
+	RAFT_MSG_SNAPSHOT_CHUNK = 9,
+	RAFT_MSG_SNAPSHOT_ACK = 10,
 };
-#define RAFT_MSG_TYPE_MAX 8
+#define RAFT_MSG_CORE_MAX 8  /* the last type the core takes */
+#define RAFT_MSG_TYPE_MAX 10 /* the last type on the wire */
 
 struct raft_msg_vote {
 	raft_index last_log_index;
@@ -200,6 +205,35 @@ struct raft_msg_snapshot {
 	struct raft_snapshot_meta meta;
 };
 
+/* A piece of the snapshot file at (index, term), size bytes in all, from
+ * offset on. epoch counts the sender's restarts of this transfer: acks
+ * echo it, so the sender can ignore those about chunks it gave up on. */
+struct raft_msg_snapshot_chunk {
+	raft_index index;
+	raft_term term;
+	uint64_t size;
+	uint64_t offset;
+	uint32_t epoch;
+	struct raft_buf data;
+};
+
+enum raft_snapshot_ack_status {
+	RAFT_SNAPSHOT_ACK_NEXT = 0,	/* send from offset on */
+	RAFT_SNAPSHOT_ACK_DONE = 1,	/* whole, checked and taken in */
+	RAFT_SNAPSHOT_ACK_REJECTED = 2, /* failed its checks: start over */
+};
+
+/* The receiver's answer to a chunk: the offset it expects next (after a
+ * lost chunk, or when it kept part of this snapshot from an earlier
+ * transfer, this is where the sender resumes). */
+struct raft_msg_snapshot_ack {
+	raft_index index;
+	raft_term term;
+	uint64_t offset;
+	uint32_t epoch;
+	uint8_t status; /* enum raft_snapshot_ack_status */
+};
+
 struct raft_msg_heartbeat_resp {
 	uint64_t seq;
 	raft_index last_index; /* the follower's last log index */
@@ -218,6 +252,8 @@ struct raft_message {
 		struct raft_msg_heartbeat heartbeat;
 		struct raft_msg_heartbeat_resp heartbeat_resp;
 		struct raft_msg_snapshot snapshot;
+		struct raft_msg_snapshot_chunk chunk;
+		struct raft_msg_snapshot_ack ack;
 	};
 };
 
@@ -373,6 +409,15 @@ RAFT_API void raft_core_applied(struct raft_core *core, raft_index index);
  * RAFT_ENOMEM (nothing changed). */
 RAFT_API int raft_core_snapshot_taken(struct raft_core *core, raft_index index,
 				      raft_index trailing) RAFT_WARN_UNUSED;
+
+/* The metadata a snapshot of everything up to index would carry: index,
+ * term and the configuration in force there (copied into meta->conf,
+ * which must be initialized and empty). For the runtime, to write a
+ * snapshot file before raft_core_snapshot_taken(). Errors: RAFT_ENOTFOUND
+ * (the log no longer holds index), RAFT_ENOMEM. */
+RAFT_API int
+raft_core_snapshot_meta_at(const struct raft_core *core, raft_index index,
+			   struct raft_snapshot_meta *meta) RAFT_WARN_UNUSED;
 
 /* The runtime finished streaming the snapshot a RAFT_MSG_SNAPSHOT asked for
  * to peer id (ok), or gave up (the connection failed, a chunk was refused):

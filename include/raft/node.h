@@ -41,6 +41,41 @@ struct raft_fsm {
 	 * must not go on). */
 	int (*apply)(struct raft_fsm *fsm, const struct raft_entry *entries,
 		     unsigned n, int *results, char *errmsg, size_t errmsg_len);
+
+	/* Snapshots (the design's on_snapshot_save, in two steps so that
+	 * saving never stops applying, and on_snapshot_load). A state
+	 * machine without them (all NULL) is never snapshotted and the log
+	 * keeps growing.
+	 *
+	 * snapshot_begin runs on the apply thread between two apply calls:
+	 * it captures, cheaply, the state as of the last entry applied (a
+	 * LevelDB snapshot, a copy-on-write view) into *snap. Returns 0 or
+	 * an error code with errmsg set (the snapshot is then skipped and
+	 * retried later; the node goes on). */
+	int (*snapshot_begin)(struct raft_fsm *fsm, void **snap, char *errmsg,
+			      size_t errmsg_len);
+	/* snapshot_save runs on the snapshot thread while applying goes on:
+	 * it writes the captured state through write(ctx, data, len) (which
+	 * returns 0 or an error code to give back). Returns 0 or an error
+	 * code with errmsg set. */
+	int (*snapshot_save)(struct raft_fsm *fsm, void *snap,
+			     int (*write)(void *ctx, const void *data,
+					  size_t len),
+			     void *ctx, char *errmsg, size_t errmsg_len);
+	/* Releases what snapshot_begin captured, saved or not (any thread). */
+	void (*snapshot_release)(struct raft_fsm *fsm, void *snap);
+	/* snapshot_load runs on the apply thread: it replaces the whole state
+	 * with the snapshot's, which covers every entry up to index, reading
+	 * the data snapshot_save wrote through read(ctx, buf, len, &n) (n is
+	 * 0 at the end; returns 0 or an error code). It must be atomic with
+	 * regard to applied_index: once it returns 0, applied_index is index;
+	 * after a crash in the middle, applied_index must report less than
+	 * index (the node then loads the snapshot again). An error is fatal
+	 * to the node, like an apply error. */
+	int (*snapshot_load)(struct raft_fsm *fsm, raft_index index,
+			     int (*read)(void *ctx, void *buf, size_t len,
+					 size_t *n),
+			     void *ctx, char *errmsg, size_t errmsg_len);
 };
 
 struct raft_node_config {
@@ -65,6 +100,17 @@ struct raft_node_config {
 	void (*on_state_change)(void *arg, uint8_t role, raft_id leader_id,
 				raft_term term);
 	void *on_state_change_arg;
+	/* Snapshots (when the fsm has them; files in DATA_DIR/snapshots).
+	 * One is taken when snapshot_entries entries or snapshot_bytes bytes
+	 * of entry data were applied since the last (0: no such trigger);
+	 * the log is then compacted up to snapshot_trailing entries before
+	 * it (a follower that far behind catches up from the log instead of
+	 * a snapshot), and all but the newest snapshot_keep files are
+	 * removed. Defaults: 10000 entries, 64 MiB, 1000 entries, 2 files. */
+	uint64_t snapshot_entries;
+	uint64_t snapshot_bytes;
+	raft_index snapshot_trailing;
+	unsigned snapshot_keep;
 };
 
 /* Fills the defaults for every field but id, cluster_id, data_dir, listen
@@ -112,6 +158,18 @@ typedef void (*raft_read_cb)(void *arg, int status, raft_index index);
 RAFT_API int raft_node_read_index(struct raft_node *node, raft_read_cb cb,
 				  void *arg) RAFT_WARN_UNUSED;
 
+/* status: 0 once a snapshot covering index is durable (and the log
+ * compacted); otherwise the error (errmsg said why in the node's log). */
+typedef void (*raft_snapshot_cb)(void *arg, int status, raft_index index);
+
+/* Takes a snapshot of everything applied so far, now. If one is being
+ * saved already, the callback hears about that one; if nothing was
+ * applied since the last, about the last. The callback is called exactly
+ * once, later, unless an error is returned. Errors: RAFT_ENOTSUP (the fsm
+ * has no snapshot functions), RAFT_ESHUTDOWN, RAFT_ENOMEM. */
+RAFT_API int raft_node_snapshot(struct raft_node *node, raft_snapshot_cb cb,
+				void *arg) RAFT_WARN_UNUSED;
+
 /* Hands leadership over (see raft_core_transfer_leader()). */
 RAFT_API int raft_node_transfer_leader(struct raft_node *node,
 				       raft_id to) RAFT_WARN_UNUSED;
@@ -125,11 +183,21 @@ struct raft_node_peer {
 	raft_index match_index;
 	raft_index next_index;
 	bool healthy; /* heard from within an election timeout */
+	/* state RAFT_PROGRESS_SNAPSHOT: bytes of the snapshot file sent and
+	 * acknowledged so far, of snapshot_size. */
+	uint64_t snapshot_sent;
+	uint64_t snapshot_size;
 };
 
 struct raft_node_status {
 	struct raft_core_status core;
-	const char *fatal; /* why the node stopped, or NULL */
+	const char *fatal;    /* why the node stopped, or NULL */
+	bool snapshot_saving; /* a snapshot is being written */
+	/* This node is receiving a snapshot at install_index from the
+	 * leader: install_received bytes of install_size so far. */
+	raft_index install_index;
+	uint64_t install_received;
+	uint64_t install_size;
 	unsigned n_peers;
 	const struct raft_node_peer *peers; /* valid until the next call */
 };

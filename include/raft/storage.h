@@ -172,6 +172,42 @@ RAFT_API int raft_snapshot_reader_read(struct raft_snapshot_reader *r,
 
 RAFT_API void raft_snapshot_reader_close(struct raft_snapshot_reader *r);
 
+/* Receiving a snapshot file byte for byte (InstallSnapshot). The bytes
+ * go to DIR/snapshot-INDEX-TERM.snap.part, which outlives restarts so that
+ * a transfer can resume where it stopped. */
+struct raft_snapshot_receiver;
+
+/* Opens the partial file of the snapshot at (index, term), creating it or
+ * resuming it: *have is the number of bytes it holds already. Partial
+ * files of other snapshots are removed. Errors: RAFT_EIO, RAFT_ENOSPC,
+ * RAFT_ENOMEM; errmsg names the path. */
+RAFT_API int raft_snapshot_receiver_open(const char *dir, raft_index index,
+					 raft_term term,
+					 struct raft_snapshot_receiver **out,
+					 uint64_t *have, char *errmsg,
+					 size_t errmsg_len) RAFT_WARN_UNUSED;
+
+/* Appends bytes. Errors: RAFT_EIO, RAFT_ENOSPC (errmsg says why). */
+RAFT_API int raft_snapshot_receiver_write(struct raft_snapshot_receiver *r,
+					  const void *data, size_t len,
+					  char *errmsg,
+					  size_t errmsg_len) RAFT_WARN_UNUSED;
+
+/* Makes the file durable under its final name, then checks all of it as
+ * raft_snapshot_reader_open() does (and that it is the snapshot at (index,
+ * term)); its path goes to path and, when meta is not NULL (initialized,
+ * empty), its metadata to meta. Frees the receiver. Errors:
+ * RAFT_ECORRUPT (the bytes fail their checks: the file is removed and
+ * errmsg says how), RAFT_EIO, RAFT_ENOSPC, RAFT_ENOMEM. */
+RAFT_API int raft_snapshot_receiver_commit(struct raft_snapshot_receiver *r,
+					   char *path, size_t path_len,
+					   struct raft_snapshot_meta *meta,
+					   char *errmsg,
+					   size_t errmsg_len) RAFT_WARN_UNUSED;
+
+/* Closes the receiver, keeping the partial file; NULL is a no-op. */
+RAFT_API void raft_snapshot_receiver_close(struct raft_snapshot_receiver *r);
+
 /* The path (in path, path_len bytes) of the newest snapshot in dir that
  * passes its checks; newer files that fail them are skipped and named in
  * a warning. Errors: RAFT_ENOTFOUND (none valid), RAFT_EIO. */
@@ -180,8 +216,8 @@ RAFT_API int raft_snapshot_latest(const char *dir, char *path, size_t path_len,
 				  size_t errmsg_len) RAFT_WARN_UNUSED;
 
 /* Removes all but the newest `keep` snapshot files of dir (at least one is
- * kept) and any unfinished temporary file: never while a writer is open on
- * dir. Errors: RAFT_EIO. */
+ * kept) and any unfinished temporary file (not the partial files of
+ * receivers): never while a writer is open on dir. Errors: RAFT_EIO. */
 RAFT_API int raft_snapshot_prune(const char *dir,
 				 unsigned keep) RAFT_WARN_UNUSED;
 

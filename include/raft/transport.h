@@ -25,6 +25,11 @@
  *     snapshot:       u64 index, u64 term, u32 length, the configuration
  *                     (raft_configuration_encode()); the snapshot's data
  *                     travels beside, as the runtime streams it
+ *     snapshot_chunk: u64 index, u64 term, u64 size, u64 offset,
+ *                     u32 epoch, u32 length, the bytes (offset + length
+ *                     <= size)
+ *     snapshot_ack:   u64 index, u64 term, u64 offset, u32 epoch,
+ *                     u8 status (enum raft_snapshot_ack_status)
  *
  * The decoder checks every length against the frame before reading it.
  */

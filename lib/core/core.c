@@ -45,6 +45,10 @@ const char *raft_message_type_name(uint8_t type)
 		return "timeout_now";
 	case RAFT_MSG_SNAPSHOT:
 		return "snapshot";
+	case RAFT_MSG_SNAPSHOT_CHUNK:
+		return "snapshot_chunk";
+	case RAFT_MSG_SNAPSHOT_ACK:
+		return "snapshot_ack";
 	default:
 		return "unknown";
 	}
@@ -490,7 +494,7 @@ static int check_message(const struct raft_core *core,
 	raft_term prev_term;
 	uint32_t i;
 	if (m->to != core->cfg.id || m->from == 0 || m->from == core->cfg.id ||
-	    m->type == 0 || m->type > RAFT_MSG_TYPE_MAX) {
+	    m->type == 0 || m->type > RAFT_MSG_CORE_MAX) {
 		return RAFT_EINVAL;
 	}
 	if (m->type == RAFT_MSG_SNAPSHOT) {
@@ -759,6 +763,24 @@ int raft_core_snapshot_taken(struct raft_core *core, raft_index index,
 	if (to > core->log.offset) {
 		log_compact(&core->log, to);
 	}
+	return 0;
+}
+
+int raft_core_snapshot_meta_at(const struct raft_core *core, raft_index index,
+			       struct raft_snapshot_meta *meta)
+{
+	raft_term term =
+	    index > core->log.offset ? log_term_at(&core->log, index) : 0;
+	int rv;
+	if (term == 0) {
+		return RAFT_ENOTFOUND;
+	}
+	rv = core_conf_at(core, index, &meta->conf);
+	if (rv != 0) {
+		return RAFT_ENOMEM;
+	}
+	meta->index = index;
+	meta->term = term;
 	return 0;
 }
 

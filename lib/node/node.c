@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "node/worker.h"
+#include "node/internal.h"
 #include "raft/log.h"
 #include "raft/node.h"
 #include "raft/storage.h"
@@ -31,94 +31,6 @@
 #include "util/assert.h"
 #include "util/heap.h"
 
-#define DEFAULT_MAX_FRAME (64u * 1024 * 1024)
-
-/* An encoded message waiting for a disk write to finish. */
-struct held_frame {
-	raft_id to;
-	uint8_t *data;
-	size_t len;
-};
-
-struct disk_job {
-	struct worker_job job; /* first */
-	bool has_hs;
-	struct raft_hard_state hs;
-	struct raft_entry *entries; /* deep copies */
-	size_t n;
-	struct held_frame *frames;
-	size_t n_frames;
-	int status;
-	char errmsg[512];
-};
-
-struct apply_job {
-	struct worker_job job;	    /* first */
-	struct raft_entry *entries; /* deep copies */
-	unsigned n;
-	int *results;
-	int status;
-	char errmsg[512];
-};
-
-struct proposal {
-	raft_index index;
-	raft_term term;
-	raft_apply_cb cb;
-	void *arg;
-};
-
-struct read_req {
-	uint64_t ctx;
-	raft_index index;
-	bool known; /* the core released it: wait for apply >= index */
-	raft_read_cb cb;
-	void *arg;
-};
-
-struct raft_node {
-	struct event_base *base;
-	raft_id id;
-	uint64_t cluster_id;
-	unsigned tick_ms;
-	struct raft_fsm *fsm;
-	struct raft_storage *storage;
-	struct raft_core *core;
-	struct tcp_transport *tr;
-	struct event *tick_ev;
-	struct event *ready_ev;
-	struct event *wake_ev;
-	int wake_pipe[2];
-	struct raft_node_faults faults;
-	int fault_disk_error; /* read by the disk thread: atomic access */
-	uint64_t fault_rng;
-	struct worker disk;
-	struct worker apply;
-	raft_index applied; /* the state machine holds entries up to here */
-
-	/* Proposals waiting for apply, ordered by index. */
-	struct proposal *props;
-	size_t props_head;
-	size_t props_n;
-	size_t props_cap;
-
-	struct read_req *reads;
-	size_t n_reads;
-	size_t cap_reads;
-	uint64_t next_ctx;
-
-	char *fatal;
-	void (*on_fatal)(void *arg, int err, const char *msg);
-	void *on_fatal_arg;
-	void (*on_state_change)(void *arg, uint8_t role, raft_id leader_id,
-				raft_term term);
-	void *on_state_change_arg;
-	uint8_t last_role;
-
-	struct raft_node_peer *peers;
-	unsigned cap_peers;
-};
-
 void raft_node_config_defaults(struct raft_node_config *config)
 {
 	memset(config, 0, sizeof(*config));
@@ -126,64 +38,105 @@ void raft_node_config_defaults(struct raft_node_config *config)
 	config->election_ticks = 10;
 	config->heartbeat_ticks = 1;
 	config->max_frame = DEFAULT_MAX_FRAME;
+	config->snapshot_entries = 10000;
+	config->snapshot_bytes = 64u * 1024 * 1024;
+	config->snapshot_trailing = 1000;
+	config->snapshot_keep = 2;
 }
 
 /* ------------------------------------------------------------------------
  * Threads
  * ------------------------------------------------------------------------ */
 
-/* Disk thread: every queued job in one synced batch. The log after a job
- * is the log before it with its entries replacing the suffix from their
- * first index, so the batch is the jobs' entries folded that way. */
+/* Entries and hard state of consecutive disk jobs, folded into one write:
+ * the log after a job is the log before it with its entries replacing the
+ * suffix from their first index. */
+struct fold {
+	const struct raft_hard_state *hs;
+	struct raft_entry *all;
+	size_t n;
+	size_t cap;
+};
+
+static int fold_add(struct fold *f, const struct disk_job *d)
+{
+	size_t i;
+	if (d->has_hs) {
+		f->hs = &d->hs;
+	}
+	if (d->n == 0) {
+		return 0;
+	}
+	if (f->n > 0) {
+		raft_index first = f->all[0].index;
+		raft_index at = d->entries[0].index;
+		f->n = at <= first ? 0 : (size_t)(at - first);
+	}
+	if (f->n + d->n > f->cap) {
+		size_t ncap = (f->n + d->n) * 2;
+		struct raft_entry *a = raft_realloc(f->all, ncap * sizeof(*a));
+		if (a == NULL) {
+			return RAFT_ENOMEM;
+		}
+		f->all = a;
+		f->cap = ncap;
+	}
+	for (i = 0; i < d->n; i++) {
+		f->all[f->n++] = d->entries[i];
+	}
+	return 0;
+}
+
+/* Writes what was folded so far, in one synced batch. Jobs that only hold
+ * frames (acknowledgements of what is already durable, such as a
+ * commit-only AppendEntries) need no write: jobs complete in order, so
+ * everything before them is durable already. */
+static int fold_flush(struct raft_node *node, struct fold *f)
+{
+	int rv = 0;
+	if (f->hs != NULL || f->n > 0) {
+		int injected =
+		    __atomic_load_n(&node->fault_disk_error, __ATOMIC_ACQUIRE);
+		rv = injected != 0 ? injected
+				   : raft_storage_write(node->storage, f->hs,
+							f->all, f->n);
+	}
+	f->hs = NULL;
+	f->n = 0;
+	return rv;
+}
+
+/* Disk thread: every queued job in as few synced batches as possible (one,
+ * unless a job records a snapshot, which goes between its predecessors'
+ * writes and its own entries). */
 static void disk_process(void *arg, struct worker_job *jobs)
 {
 	struct raft_node *node = arg;
-	const struct raft_hard_state *hs = NULL;
-	struct raft_entry *all = NULL;
-	size_t n = 0, cap = 0;
+	struct fold f = {NULL, NULL, 0, 0};
 	struct worker_job *j;
 	int rv = 0;
-	for (j = jobs; j != NULL; j = j->next) {
+	for (j = jobs; rv == 0 && j != NULL; j = j->next) {
 		struct disk_job *d = (struct disk_job *)j;
-		size_t i;
-		if (d->has_hs) {
-			hs = &d->hs;
-		}
-		if (d->n == 0) {
-			continue;
-		}
-		if (n > 0) {
-			raft_index first = all[0].index;
-			raft_index at = d->entries[0].index;
-			n = at <= first ? 0 : (size_t)(at - first);
-		}
-		if (n + d->n > cap) {
-			size_t ncap = (n + d->n) * 2;
-			struct raft_entry *a =
-			    raft_realloc(all, ncap * sizeof(*a));
-			if (a == NULL) {
-				rv = RAFT_ENOMEM;
-				break;
+		if (d->has_snap) {
+			rv = fold_flush(node, &f);
+			if (rv == 0) {
+				int injected = __atomic_load_n(
+				    &node->fault_disk_error, __ATOMIC_ACQUIRE);
+				rv = injected != 0
+					 ? injected
+					 : raft_storage_snapshot(node->storage,
+								 &d->snap,
+								 d->compact_to);
 			}
-			all = a;
-			cap = ncap;
 		}
-		for (i = 0; i < d->n; i++) {
-			all[n++] = d->entries[i];
+		if (rv == 0) {
+			rv = fold_add(&f, d);
 		}
 	}
-	/* Jobs that only hold frames (acknowledgements of what is already
-	 * durable, such as a commit-only AppendEntries) need no write: jobs
-	 * complete in order, so everything before them is durable already.
-	 * Syncing anyway cost followers a second fsync per entry. */
-	if (rv == 0 && (hs != NULL || n > 0)) {
-		int injected =
-		    __atomic_load_n(&node->fault_disk_error, __ATOMIC_ACQUIRE);
-		rv = injected != 0
-			 ? injected
-			 : raft_storage_write(node->storage, hs, all, n);
+	if (rv == 0) {
+		rv = fold_flush(node, &f);
 	}
-	raft_free(all);
+	raft_free(f.all);
 	for (j = jobs; j != NULL; j = j->next) {
 		struct disk_job *d = (struct disk_job *)j;
 		d->status = rv;
@@ -212,17 +165,40 @@ static void apply_process(void *arg, struct worker_job *jobs)
 	bool failed = false;
 	for (j = jobs; j != NULL; j = j->next) {
 		struct apply_job *a = (struct apply_job *)j;
+		a->errmsg[0] = '\0';
 		if (failed) {
 			a->status = RAFT_ESHUTDOWN;
 			snprintf(a->errmsg, sizeof(a->errmsg),
 				 "an earlier apply failed");
 			continue;
 		}
-		a->errmsg[0] = '\0';
-		a->status =
-		    node->fsm->apply(node->fsm, a->entries, a->n, a->results,
-				     a->errmsg, sizeof(a->errmsg));
-		failed = a->status != 0;
+		switch (a->kind) {
+		case APPLY_ENTRIES:
+			a->status = node->fsm->apply(
+			    node->fsm, a->entries, a->n, a->results, a->errmsg,
+			    sizeof(a->errmsg));
+			if (a->status == 0 && a->n > 0) {
+				node->thread_applied =
+				    a->entries[a->n - 1].index;
+			}
+			failed = a->status != 0;
+			break;
+		case APPLY_BEGIN:
+			/* Not fatal: the snapshot is skipped. */
+			a->index = node->thread_applied;
+			a->status = node->fsm->snapshot_begin(
+			    node->fsm, &a->snap, a->errmsg, sizeof(a->errmsg));
+			break;
+		case APPLY_LOAD:
+			a->status =
+			    snapshot_load_file(node, a->path, a->index,
+					       a->errmsg, sizeof(a->errmsg));
+			if (a->status == 0) {
+				node->thread_applied = a->index;
+			}
+			failed = a->status != 0;
+			break;
+		}
 	}
 }
 
@@ -235,9 +211,10 @@ static void free_entries(struct raft_entry *entries, size_t n)
 	raft_free(entries);
 }
 
-static void disk_job_free(struct disk_job *d)
+void node_disk_job_free(struct disk_job *d)
 {
 	size_t i;
+	raft_configuration_close(&d->snap.conf);
 	free_entries(d->entries, d->n);
 	for (i = 0; i < d->n_frames; i++) {
 		raft_free(d->frames[i].data);
@@ -246,8 +223,11 @@ static void disk_job_free(struct disk_job *d)
 	raft_free(d);
 }
 
-static void apply_job_free(struct apply_job *a)
+void node_apply_job_free(struct raft_node *node, struct apply_job *a)
 {
+	if (a->snap != NULL) {
+		node->fsm->snapshot_release(node->fsm, a->snap);
+	}
 	free_entries(a->entries, a->n);
 	raft_free(a->results);
 	raft_free(a);
@@ -363,7 +343,7 @@ static void fail_all(struct raft_node *node, int status)
  * ------------------------------------------------------------------------ */
 
 /* Whether the link to this peer is cut by an injected fault. */
-static bool fault_cut(const struct raft_node *node, raft_id id)
+bool node_fault_cut(const struct raft_node *node, raft_id id)
 {
 	unsigned i;
 	for (i = 0; i < 16 && node->faults.cut[i] != 0; i++) {
@@ -375,10 +355,10 @@ static bool fault_cut(const struct raft_node *node, raft_id id)
 }
 
 /* Whether an injected fault loses this outgoing message. */
-static bool fault_drops(struct raft_node *node, raft_id to)
+bool node_fault_drops(struct raft_node *node, raft_id to)
 {
 	uint64_t x;
-	if (fault_cut(node, to)) {
+	if (node_fault_cut(node, to)) {
 		return true;
 	}
 	if (node->faults.drop_percent == 0) {
@@ -414,7 +394,22 @@ int raft_node_set_faults(struct raft_node *node,
 	return 0;
 }
 
-static void schedule(struct raft_node *node)
+void node_apply_submit(struct raft_node *node, struct apply_job *a)
+{
+	if (node->apply_held) {
+		a->job.next = NULL;
+		if (node->held.tail != NULL) {
+			node->held.tail->next = &a->job;
+		} else {
+			node->held.head = &a->job;
+		}
+		node->held.tail = &a->job;
+		return;
+	}
+	worker_submit(&node->apply, &a->job);
+}
+
+void node_schedule(struct raft_node *node)
 {
 	if (node->fatal == NULL) {
 		event_active(node->ready_ev, 0, 0);
@@ -422,7 +417,7 @@ static void schedule(struct raft_node *node)
 }
 
 /* Stops the node for good: no more ticks, writes or applies. */
-static void node_fatal(struct raft_node *node, int err, const char *msg)
+void node_fatal(struct raft_node *node, int err, const char *msg)
 {
 	if (node->fatal != NULL) {
 		return;
@@ -506,21 +501,23 @@ static struct disk_job *make_disk_job(struct raft_node *node,
 	*rv = 0;
 	return d;
 err:
-	disk_job_free(d);
+	node_disk_job_free(d);
 	return NULL;
 }
 
-static struct apply_job *make_apply_job(const struct raft_ready *rd)
+static struct apply_job *make_apply_job(struct raft_node *node,
+					const struct raft_ready *rd)
 {
 	struct apply_job *a = raft_calloc(1, sizeof(*a));
 	if (a == NULL) {
 		return NULL;
 	}
+	a->kind = APPLY_ENTRIES;
 	a->n = (unsigned)rd->n_committed;
 	a->entries = copy_entries(rd->committed, rd->n_committed);
 	a->results = raft_calloc(a->n, sizeof(*a->results));
 	if (a->entries == NULL || a->results == NULL) {
-		apply_job_free(a);
+		node_apply_job_free(node, a);
 		return NULL;
 	}
 	return a;
@@ -551,20 +548,26 @@ static void process_ready(struct raft_node *node)
 		struct disk_job *d = NULL;
 		struct apply_job *a = NULL;
 		struct raft_read *reads = NULL;
-		size_t n_reads = 0, i;
+		struct raft_message *snap = NULL;
+		size_t n_reads = 0, n_snap = 0, i;
 		bool conf = false, soft = false;
 		uint8_t role = 0;
+		unsigned snap_msgs = 0;
 		raft_id leader_id = 0;
 		raft_term term = 0;
 		int rv = 0;
 
 		raft_core_ready(node->core, &rd);
 		if (rd.hard_state_changed || rd.n_entries > 0 ||
-		    rd.n_persisted_messages > 0) {
+		    rd.n_persisted_messages > 0 || rd.snapshot != NULL) {
 			d = make_disk_job(node, &rd, &rv);
 		}
+		if (rv == 0 && rd.snapshot != NULL) {
+			/* Queues the load first: rd.committed follow it. */
+			rv = snapshot_install(node, rd.snapshot, d);
+		}
 		if (rv == 0 && rd.n_committed > 0) {
-			a = make_apply_job(&rd);
+			a = make_apply_job(node, &rd);
 			rv = a == NULL ? RAFT_ENOMEM : 0;
 		}
 		if (rv == 0 && rd.n_reads > 0) {
@@ -580,8 +583,11 @@ static void process_ready(struct raft_node *node)
 			conf |= rd.entries[i].type == RAFT_ENTRY_CONF;
 		}
 		for (i = 0; rv == 0 && i < rd.n_messages; i++) {
-			if (!fault_drops(node, rd.messages[i].to)) {
-				tcp_transport_send(node->tr, &rd.messages[i]);
+			const struct raft_message *m = &rd.messages[i];
+			if (m->type == RAFT_MSG_SNAPSHOT) {
+				snap_msgs |= 1;
+			} else if (!node_fault_drops(node, m->to)) {
+				tcp_transport_send(node->tr, m);
 			}
 		}
 		if (rd.soft_state_changed) {
@@ -591,11 +597,27 @@ static void process_ready(struct raft_node *node)
 			leader_id = rd.leader_id;
 			term = rd.hard_state.term;
 		}
+		if (snap_msgs != 0) {
+			/* Copies of the requests: streams start after
+			 * raft_core_advance(), which they call into. */
+			snap = raft_calloc(rd.n_messages, sizeof(*snap));
+			for (i = 0; snap != NULL && i < rd.n_messages; i++) {
+				if (rd.messages[i].type == RAFT_MSG_SNAPSHOT) {
+					snap[n_snap] = rd.messages[i];
+					snap[n_snap].snapshot.meta.conf.n = 0;
+					snap[n_snap]
+					    .snapshot.meta.conf.servers = NULL;
+					n_snap++;
+				}
+			}
+			rv = snap == NULL ? RAFT_ENOMEM : rv;
+		}
 		raft_core_advance(node->core);
 
 		if (rv != 0) {
+			raft_free(snap);
 			if (d != NULL) {
-				disk_job_free(d);
+				node_disk_job_free(d);
 			}
 			raft_free(reads);
 			node_fatal(node, rv,
@@ -606,11 +628,18 @@ static void process_ready(struct raft_node *node)
 			worker_submit(&node->disk, &d->job);
 		}
 		if (a != NULL) {
-			worker_submit(&node->apply, &a->job);
+			node_apply_submit(node, a);
 		}
 		if (conf) {
 			sync_peers(node);
 		}
+		if (soft) {
+			snapshot_role_changed(node, role);
+		}
+		for (i = 0; i < n_snap; i++) {
+			snapshot_send(node, &snap[i]);
+		}
+		raft_free(snap);
 		/* Callbacks run only now: they may call into the node. */
 		for (i = 0; i < n_reads; i++) {
 			size_t k;
@@ -653,6 +682,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	raft_core_tick(node->core);
+	snapshot_tick(node);
 	process_ready(node);
 }
 
@@ -664,7 +694,7 @@ static void disk_done(struct raft_node *node, struct disk_job *d)
 		return;
 	}
 	for (i = 0; i < d->n_frames; i++) {
-		if (fault_drops(node, d->frames[i].to)) {
+		if (node_fault_drops(node, d->frames[i].to)) {
 			continue;
 		}
 		tcp_transport_send_frame(node->tr, d->frames[i].to,
@@ -674,19 +704,35 @@ static void disk_done(struct raft_node *node, struct disk_job *d)
 		const struct raft_entry *last = &d->entries[d->n - 1];
 		raft_core_persisted(node->core, last->index, last->term);
 	}
+	if (d->has_snap) {
+		snapshot_recorded(node, d);
+	}
 }
 
 static void apply_done(struct raft_node *node, struct apply_job *a)
 {
 	unsigned i;
+	if (a->kind == APPLY_BEGIN) {
+		snapshot_begin_done(node, a);
+		return;
+	}
 	if (a->status != 0) {
 		char msg[600];
-		snprintf(msg, sizeof(msg), "apply: %s",
+		snprintf(msg, sizeof(msg), "%s: %s",
+			 a->kind == APPLY_LOAD ? "load snapshot" : "apply",
 			 a->errmsg[0] ? a->errmsg : raft_strerror(a->status));
 		node_fatal(node, a->status, msg);
 		return;
 	}
+	if (a->kind == APPLY_LOAD) {
+		raft_log(RAFT_LOG_INFO, "snapshot %llu loaded",
+			 (unsigned long long)a->index);
+		node->applied = a->index;
+		raft_core_applied(node->core, node->applied);
+		return;
+	}
 	for (i = 0; i < a->n; i++) {
+		node->bytes_since_snap += a->entries[i].data.len;
 		const struct raft_entry *e = &a->entries[i];
 		while (node->props_n > 0 &&
 		       prop_at(node, 0)->index <= e->index) {
@@ -698,10 +744,11 @@ static void apply_done(struct raft_node *node, struct apply_job *a)
 			     status == 0 ? a->results[i] : 0);
 		}
 	}
-	if (a->n > 0) {
+	if (a->n > 0 && a->entries[a->n - 1].index > node->applied) {
 		node->applied = a->entries[a->n - 1].index;
 		raft_core_applied(node->core, node->applied);
 	}
+	snapshot_maybe(node);
 }
 
 /* A thread finished jobs: take them back, in order. */
@@ -718,14 +765,21 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 		if (node->fatal == NULL) {
 			disk_done(node, (struct disk_job *)j);
 		}
-		disk_job_free((struct disk_job *)j);
+		node_disk_job_free((struct disk_job *)j);
 	}
 	for (j = worker_take_done(&node->apply); j != NULL; j = next) {
 		next = j->next;
 		if (node->fatal == NULL) {
 			apply_done(node, (struct apply_job *)j);
 		}
-		apply_job_free((struct apply_job *)j);
+		node_apply_job_free(node, (struct apply_job *)j);
+	}
+	for (j = worker_take_done(&node->snapw); j != NULL; j = next) {
+		next = j->next;
+		if (node->fatal == NULL) {
+			snap_done(node, (struct snap_job *)j);
+		}
+		snap_job_free(node, (struct snap_job *)j);
 	}
 	reads_serve(node);
 	process_ready(node);
@@ -735,7 +789,7 @@ static void on_message(void *arg, const struct raft_message *m)
 {
 	struct raft_node *node = arg;
 	int rv;
-	if (node->fatal != NULL || fault_cut(node, m->from)) {
+	if (node->fatal != NULL || node_fault_cut(node, m->from)) {
 		return;
 	}
 	if (raft_configuration_get(raft_core_configuration(node->core),
@@ -746,13 +800,19 @@ static void on_message(void *arg, const struct raft_message *m)
 			 (unsigned long long)m->from);
 		return;
 	}
+	if (m->type == RAFT_MSG_SNAPSHOT_CHUNK ||
+	    m->type == RAFT_MSG_SNAPSHOT_ACK) {
+		snapshot_recv(node, m);
+		node_schedule(node);
+		return;
+	}
 	rv = raft_core_step(node->core, m);
 	if (rv != 0) {
 		raft_log(RAFT_LOG_WARN, "%s from node %llu dropped: %s",
 			 raft_message_type_name(m->type),
 			 (unsigned long long)m->from, raft_strerror(rv));
 	}
-	schedule(node);
+	node_schedule(node);
 }
 
 /* ------------------------------------------------------------------------
@@ -778,10 +838,10 @@ int raft_node_apply(struct raft_node *node, const struct raft_buf *data,
 	if (props_push(node, &p) != 0) {
 		/* The entry is in the log, but nobody will hear about it:
 		 * the caller learns it as a lost leadership (state unknown). */
-		schedule(node);
+		node_schedule(node);
 		return RAFT_ENOMEM;
 	}
-	schedule(node);
+	node_schedule(node);
 	return 0;
 }
 
@@ -811,7 +871,7 @@ int raft_node_read_index(struct raft_node *node, raft_read_cb cb, void *arg)
 	r->known = false;
 	r->cb = cb;
 	r->arg = arg;
-	schedule(node);
+	node_schedule(node);
 	return 0;
 }
 
@@ -822,7 +882,7 @@ int raft_node_transfer_leader(struct raft_node *node, raft_id to)
 		return RAFT_ESHUTDOWN;
 	}
 	rv = raft_core_transfer_leader(node->core, to);
-	schedule(node);
+	node_schedule(node);
 	return rv;
 }
 
@@ -861,6 +921,7 @@ void raft_node_status(struct raft_node *node, struct raft_node_status *st)
 	}
 	st->n_peers = conf->n;
 	st->peers = node->peers;
+	snapshot_status(node, st);
 }
 
 const char *raft_node_listen_address(const struct raft_node *node)
@@ -1023,6 +1084,13 @@ static int start_core(struct raft_node *node, const struct raft_node_config *c,
 		raft_storage_state_release(&state);
 		return RAFT_ECORRUPT;
 	}
+	rv = snapshot_start(node, state.has_snapshot ? &state.snapshot : NULL,
+			    errmsg, errmsg_len);
+	if (rv != 0) {
+		raft_storage_state_release(&state);
+		return rv;
+	}
+	node->thread_applied = node->applied;
 	raft_core_config_defaults(&cc, node->id);
 	cc.election_ticks = c->election_ticks;
 	cc.heartbeat_ticks = c->heartbeat_ticks;
@@ -1076,6 +1144,18 @@ int raft_node_new(struct event_base *base, const struct raft_node_config *c,
 	node->on_state_change = c->on_state_change;
 	node->on_state_change_arg = c->on_state_change_arg;
 	node->wake_pipe[0] = node->wake_pipe[1] = -1;
+	node->election_ticks = c->election_ticks;
+	node->snap_entries = c->snapshot_entries;
+	node->snap_bytes = c->snapshot_bytes;
+	node->snap_trailing = c->snapshot_trailing;
+	node->snap_keep = c->snapshot_keep > 0 ? c->snapshot_keep : 1;
+	node->snap_dir = raft_malloc(strlen(c->data_dir) + 16);
+	if (node->snap_dir == NULL) {
+		raft_free(node);
+		snprintf(errmsg, errmsg_len, "%s", raft_strerror(RAFT_ENOMEM));
+		return RAFT_ENOMEM;
+	}
+	sprintf(node->snap_dir, "%s/snapshots", c->data_dir);
 	node->last_role = RAFT_FOLLOWER;
 	node->fault_rng = 0x2545f4914f6cdd1dULL;
 
@@ -1122,6 +1202,8 @@ int raft_node_new(struct event_base *base, const struct raft_node_config *c,
 	if (worker_start(&node->disk, disk_process, node, node->wake_pipe[1]) !=
 		0 ||
 	    worker_start(&node->apply, apply_process, node,
+			 node->wake_pipe[1]) != 0 ||
+	    worker_start(&node->snapw, snap_process, node,
 			 node->wake_pipe[1]) != 0) {
 		snprintf(errmsg, errmsg_len, "cannot start threads");
 		rv = RAFT_ENOMEM;
@@ -1132,7 +1214,7 @@ int raft_node_new(struct event_base *base, const struct raft_node_config *c,
 		 (unsigned long long)node->id,
 		 (unsigned long long)node->cluster_id,
 		 tcp_transport_address(node->tr), dir);
-	schedule(node);
+	node_schedule(node);
 	*out = node;
 	return 0;
 
@@ -1149,16 +1231,27 @@ void raft_node_free(struct raft_node *node)
 	}
 	worker_stop(&node->disk);
 	worker_stop(&node->apply);
+	worker_stop(&node->snapw);
 	for (j = worker_take_done(&node->disk); j != NULL; j = next) {
 		next = j->next;
-		disk_job_free((struct disk_job *)j);
+		node_disk_job_free((struct disk_job *)j);
 	}
 	for (j = worker_take_done(&node->apply); j != NULL; j = next) {
 		next = j->next;
-		apply_job_free((struct apply_job *)j);
+		node_apply_job_free(node, (struct apply_job *)j);
+	}
+	for (j = node->held.head; j != NULL; j = next) {
+		next = j->next;
+		node_apply_job_free(node, (struct apply_job *)j);
+	}
+	for (j = worker_take_done(&node->snapw); j != NULL; j = next) {
+		next = j->next;
+		snap_job_free(node, (struct snap_job *)j);
 	}
 	worker_close(&node->disk);
 	worker_close(&node->apply);
+	worker_close(&node->snapw);
+	snapshot_close(node);
 	fail_all(node, RAFT_ESHUTDOWN);
 	if (node->tick_ev != NULL) {
 		event_free(node->tick_ev);
@@ -1180,5 +1273,6 @@ void raft_node_free(struct raft_node *node)
 	raft_free(node->reads);
 	raft_free(node->peers);
 	raft_free(node->fatal);
+	raft_free(node->snap_dir);
 	raft_free(node);
 }

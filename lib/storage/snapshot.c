@@ -589,3 +589,184 @@ int raft_snapshot_prune(const char *dir, unsigned keep)
 	closedir(d);
 	return rv;
 }
+
+/* ------------------------------------------------------------------------
+ * Receiving
+ * ------------------------------------------------------------------------ */
+
+#define PART_SUFFIX ".part"
+
+struct raft_snapshot_receiver {
+	int fd;
+	raft_index index;
+	raft_term term;
+	char *dir;
+	char *part_path;
+	char *path;
+};
+
+static void receiver_free(struct raft_snapshot_receiver *r)
+{
+	if (r->fd >= 0) {
+		close(r->fd);
+	}
+	raft_free(r->dir);
+	raft_free(r->part_path);
+	raft_free(r->path);
+	raft_free(r);
+}
+
+/* Removes the partial files of dir but keep (a name, or NULL). */
+static void remove_parts(const char *dir, const char *keep)
+{
+	size_t slen = strlen(PART_SUFFIX);
+	struct dirent *e;
+	DIR *d = opendir(dir);
+	if (d == NULL) {
+		return;
+	}
+	while ((e = readdir(d)) != NULL) {
+		size_t len = strlen(e->d_name);
+		char *p;
+		if (strncmp(e->d_name, "snapshot-", 9) != 0 || len <= slen ||
+		    strcmp(e->d_name + len - slen, PART_SUFFIX) != 0 ||
+		    (keep != NULL && strcmp(e->d_name, keep) == 0)) {
+			continue;
+		}
+		p = path_join(dir, e->d_name);
+		if (p != NULL) {
+			unlink(p);
+			raft_free(p);
+		}
+	}
+	closedir(d);
+}
+
+int raft_snapshot_receiver_open(const char *dir, raft_index index,
+				raft_term term,
+				struct raft_snapshot_receiver **out,
+				uint64_t *have, char *errmsg, size_t errmsg_len)
+{
+	struct raft_snapshot_receiver *r;
+	char name[80], part[96];
+	struct stat st;
+	int rv;
+
+	if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
+		snprintf(errmsg, errmsg_len, "create snapshot dir %s: %s", dir,
+			 strerror(errno));
+		return errno_code(errno);
+	}
+	snprintf(name, sizeof(name), "snapshot-%020llu-%020llu.snap",
+		 (unsigned long long)index, (unsigned long long)term);
+	snprintf(part, sizeof(part), "%s%s", name, PART_SUFFIX);
+	remove_parts(dir, part);
+	r = raft_calloc(1, sizeof(*r));
+	if (r == NULL) {
+		goto err_nomem;
+	}
+	r->fd = -1;
+	r->index = index;
+	r->term = term;
+	r->dir = path_join(dir, "");
+	r->path = path_join(dir, name);
+	r->part_path = path_join(dir, part);
+	if (r->dir == NULL || r->path == NULL || r->part_path == NULL) {
+		receiver_free(r);
+		goto err_nomem;
+	}
+	r->dir[strlen(r->dir) - 1] = '\0';
+	r->fd =
+	    open(r->part_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	if (r->fd < 0 || fstat(r->fd, &st) != 0) {
+		rv = errno_code(errno);
+		snprintf(errmsg, errmsg_len, "open snapshot %s: %s",
+			 r->part_path, strerror(errno));
+		receiver_free(r);
+		return rv;
+	}
+	*have = (uint64_t)st.st_size;
+	*out = r;
+	return 0;
+
+err_nomem:
+	snprintf(errmsg, errmsg_len, "receive snapshot in %s: %s", dir,
+		 raft_strerror(RAFT_ENOMEM));
+	return RAFT_ENOMEM;
+}
+
+int raft_snapshot_receiver_write(struct raft_snapshot_receiver *r,
+				 const void *data, size_t len, char *errmsg,
+				 size_t errmsg_len)
+{
+	if (write_all(r->fd, data, len) != 0) {
+		int e = errno;
+		snprintf(errmsg, errmsg_len, "write snapshot %s: %s",
+			 r->part_path, strerror(e));
+		return errno_code(e);
+	}
+	return 0;
+}
+
+int raft_snapshot_receiver_commit(struct raft_snapshot_receiver *r, char *path,
+				  size_t path_len,
+				  struct raft_snapshot_meta *meta, char *errmsg,
+				  size_t errmsg_len)
+{
+	struct raft_snapshot_reader *reader;
+	int rv;
+	if (fsync(r->fd) != 0) {
+		rv = errno_code(errno);
+		snprintf(errmsg, errmsg_len, "write snapshot %s: %s",
+			 r->part_path, strerror(errno));
+		receiver_free(r);
+		return rv;
+	}
+	close(r->fd);
+	r->fd = -1;
+	if (rename(r->part_path, r->path) != 0 || fsync_dir(r->dir) != 0) {
+		rv = errno_code(errno);
+		snprintf(errmsg, errmsg_len, "finish snapshot %s: %s", r->path,
+			 strerror(errno));
+		receiver_free(r);
+		return rv;
+	}
+	rv = raft_snapshot_reader_open(r->path, &reader, errmsg, errmsg_len);
+	if (rv == 0) {
+		const struct raft_snapshot_meta *m =
+		    raft_snapshot_reader_meta(reader);
+		if (m->index != r->index || m->term != r->term) {
+			snprintf(errmsg, errmsg_len,
+				 "snapshot %s: holds index %llu term %llu, "
+				 "not what was announced",
+				 r->path, (unsigned long long)m->index,
+				 (unsigned long long)m->term);
+			rv = RAFT_ECORRUPT;
+		} else if (meta != NULL) {
+			rv = raft_configuration_copy(&m->conf, &meta->conf);
+			meta->index = m->index;
+			meta->term = m->term;
+			if (rv != 0) {
+				snprintf(errmsg, errmsg_len,
+					 "read snapshot %s: %s", r->path,
+					 raft_strerror(rv));
+			}
+		}
+		raft_snapshot_reader_close(reader);
+	}
+	if (rv == RAFT_ECORRUPT) {
+		unlink(r->path);
+	}
+	if (rv == 0) {
+		snprintf(path, path_len, "%s", r->path);
+	}
+	receiver_free(r);
+	return rv;
+}
+
+void raft_snapshot_receiver_close(struct raft_snapshot_receiver *r)
+{
+	if (r != NULL) {
+		receiver_free(r);
+	}
+}

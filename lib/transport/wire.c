@@ -35,6 +35,10 @@ static size_t body_len(const struct raft_message *m)
 	case RAFT_MSG_SNAPSHOT:
 		return len + 20 +
 		       raft_configuration_encoded_size(&m->snapshot.meta.conf);
+	case RAFT_MSG_SNAPSHOT_CHUNK:
+		return len + 40 + m->chunk.data.len;
+	case RAFT_MSG_SNAPSHOT_ACK:
+		return len + 29;
 	default:
 		return len;
 	}
@@ -116,6 +120,25 @@ void raft_wire_encode(const struct raft_message *m, uint64_t cluster_id,
 		p += clen;
 		break;
 	}
+	case RAFT_MSG_SNAPSHOT_CHUNK:
+		p = put_le(p, m->chunk.index, 8);
+		p = put_le(p, m->chunk.term, 8);
+		p = put_le(p, m->chunk.size, 8);
+		p = put_le(p, m->chunk.offset, 8);
+		p = put_le(p, m->chunk.epoch, 4);
+		p = put_le(p, m->chunk.data.len, 4);
+		if (m->chunk.data.len > 0) {
+			memcpy(p, m->chunk.data.base, m->chunk.data.len);
+			p += m->chunk.data.len;
+		}
+		break;
+	case RAFT_MSG_SNAPSHOT_ACK:
+		p = put_le(p, m->ack.index, 8);
+		p = put_le(p, m->ack.term, 8);
+		p = put_le(p, m->ack.offset, 8);
+		p = put_le(p, m->ack.epoch, 4);
+		p = put_le(p, m->ack.status, 1);
+		break;
 	default:
 		break;
 	}
@@ -319,6 +342,42 @@ int raft_wire_decode(const void *buf, size_t len, uint64_t cluster_id,
 		c.left = 0;
 		break;
 	}
+	case RAFT_MSG_SNAPSHOT_CHUNK:
+		TAKE(&c, 8, m->chunk.index);
+		TAKE(&c, 8, m->chunk.term);
+		TAKE(&c, 8, m->chunk.size);
+		TAKE(&c, 8, m->chunk.offset);
+		TAKE(&c, 4, m->chunk.epoch);
+		TAKE(&c, 4, m->chunk.data.len);
+		if (m->chunk.data.len != c.left) {
+			goto truncated;
+		}
+		if (m->chunk.offset > m->chunk.size ||
+		    m->chunk.data.len > m->chunk.size - m->chunk.offset) {
+			snprintf(errmsg, errmsg_len,
+				 "snapshot chunk of %zu bytes at %llu beyond "
+				 "its size %llu",
+				 m->chunk.data.len,
+				 (unsigned long long)m->chunk.offset,
+				 (unsigned long long)m->chunk.size);
+			memset(m, 0, sizeof(*m));
+			return RAFT_EPROTO;
+		}
+		m->chunk.data.base = c.left > 0 ? (void *)c.p : NULL;
+		c.p += c.left;
+		c.left = 0;
+		break;
+	case RAFT_MSG_SNAPSHOT_ACK:
+		TAKE(&c, 8, m->ack.index);
+		TAKE(&c, 8, m->ack.term);
+		TAKE(&c, 8, m->ack.offset);
+		TAKE(&c, 4, m->ack.epoch);
+		TAKE(&c, 1, flags);
+		if (flags > RAFT_SNAPSHOT_ACK_REJECTED) {
+			goto bad_flags;
+		}
+		m->ack.status = (uint8_t)flags;
+		break;
 	default:
 		break;
 	}

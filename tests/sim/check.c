@@ -293,7 +293,7 @@ void check_message_sent(struct cluster *c, struct node *n,
 		    msg->to);
 		return;
 	}
-	if (msg->type == 0 || msg->type > RAFT_MSG_TYPE_MAX) {
+	if (msg->type == 0 || msg->type > RAFT_MSG_CORE_MAX) {
 		cluster_fail(c, "n%" PRIu64 " sends a message of type %u",
 			     n->id, (unsigned)msg->type);
 		return;

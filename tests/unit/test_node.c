@@ -22,7 +22,18 @@ struct mem_fsm {
 	struct raft_fsm fsm;
 	raft_index applied;
 	unsigned n_normal;
+	uint64_t hash; /* of every NORMAL entry's data, in order */
+	unsigned loads;
 };
+
+/* What a mem_fsm snapshot holds: its state, then PAD bytes derived from
+ * it (so that the file takes several chunks to send). */
+struct mem_image {
+	raft_index applied;
+	uint64_t n_normal;
+	uint64_t hash;
+};
+#define PAD (1100u * 1024)
 
 struct node_fixture {
 	char dir[64];
@@ -34,7 +45,12 @@ struct node_fixture {
 	unsigned acked;
 	unsigned failed;
 	unsigned reads;
-	unsigned leader_events; /* on_state_change calls saying "leader" */
+	unsigned leader_events;	   /* on_state_change calls saying "leader" */
+	uint64_t snapshot_entries; /* for the nodes started next */
+	raft_index snapshot_trailing;
+	unsigned snapshots_done;
+	raft_index snapshot_index;
+	int snapshot_status;
 	raft_id reported_leader[N + 1]; /* last leader each node reported */
 	char err[512];
 };
@@ -74,10 +90,110 @@ static int mem_apply(struct raft_fsm *fsm, const struct raft_entry *entries,
 			return RAFT_ECORRUPT;
 		}
 		m->applied = entries[i].index;
-		m->n_normal += entries[i].type == RAFT_ENTRY_NORMAL;
+		if (entries[i].type == RAFT_ENTRY_NORMAL) {
+			const uint8_t *p = entries[i].data.base;
+			size_t k;
+			m->n_normal++;
+			for (k = 0; k < entries[i].data.len; k++) {
+				m->hash = (m->hash ^ p[k]) * 0x100000001b3ULL;
+			}
+		}
 		results[i] = (int)entries[i].index;
 	}
 	return 0;
+}
+
+static int mem_snapshot_begin(struct raft_fsm *fsm, void **snap, char *errmsg,
+			      size_t len)
+{
+	struct mem_fsm *m = fsm->data;
+	struct mem_image *img = malloc(sizeof(*img));
+	(void)errmsg;
+	(void)len;
+	if (img == NULL) {
+		return RAFT_ENOMEM;
+	}
+	img->applied = m->applied;
+	img->n_normal = m->n_normal;
+	img->hash = m->hash;
+	*snap = img;
+	return 0;
+}
+
+static int mem_snapshot_save(struct raft_fsm *fsm, void *snap,
+			     int (*write)(void *ctx, const void *data,
+					  size_t len),
+			     void *ctx, char *errmsg, size_t len)
+{
+	uint8_t pad[4096];
+	unsigned k;
+	int rv;
+	(void)fsm;
+	(void)errmsg;
+	(void)len;
+	rv = write(ctx, snap, sizeof(struct mem_image));
+	for (k = 0; rv == 0 && k < PAD / sizeof(pad); k++) {
+		memset(pad, (int)(k + ((struct mem_image *)snap)->hash) & 0xff,
+		       sizeof(pad));
+		rv = write(ctx, pad, sizeof(pad));
+	}
+	return rv;
+}
+
+static void mem_snapshot_release(struct raft_fsm *fsm, void *snap)
+{
+	(void)fsm;
+	free(snap);
+}
+
+static int mem_snapshot_load(struct raft_fsm *fsm, raft_index index,
+			     int (*read)(void *ctx, void *buf, size_t len,
+					 size_t *n),
+			     void *ctx, char *errmsg, size_t len)
+{
+	struct mem_fsm *m = fsm->data;
+	struct mem_image img;
+	uint8_t pad[4096];
+	size_t n;
+	unsigned k;
+	int rv = read(ctx, &img, sizeof(img), &n);
+	if (rv != 0 || n != sizeof(img) || img.applied != index) {
+		snprintf(errmsg, len, "bad image");
+		return RAFT_ECORRUPT;
+	}
+	for (k = 0; k < PAD / sizeof(pad); k++) {
+		size_t got = 0;
+		while (got < sizeof(pad)) {
+			rv = read(ctx, pad + got, sizeof(pad) - got, &n);
+			if (rv != 0 || n == 0) {
+				snprintf(errmsg, len, "short image");
+				return RAFT_ECORRUPT;
+			}
+			got += n;
+		}
+		if (pad[0] != ((k + img.hash) & 0xff) ||
+		    pad[sizeof(pad) - 1] != pad[0]) {
+			snprintf(errmsg, len, "bad padding");
+			return RAFT_ECORRUPT;
+		}
+	}
+	m->applied = img.applied;
+	m->n_normal = (unsigned)img.n_normal;
+	m->hash = img.hash;
+	m->loads++;
+	return 0;
+}
+
+static void mem_fsm_init(struct mem_fsm *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->fsm.data = m;
+	m->fsm.applied_index = mem_applied;
+	m->fsm.apply = mem_apply;
+	m->fsm.snapshot_begin = mem_snapshot_begin;
+	m->fsm.snapshot_save = mem_snapshot_save;
+	m->fsm.snapshot_release = mem_snapshot_release;
+	m->fsm.snapshot_load = mem_snapshot_load;
 }
 
 static int remove_one(const char *path, const struct stat *st, int flag,
@@ -143,7 +259,9 @@ static void quiet(void *arg, int level, const char *line)
 SETUP(node)
 {
 	unsigned i;
-	raft_log_configure(RAFT_LOG_ERROR, quiet, NULL);
+	raft_log_configure(getenv("TEST_VERBOSE") ? RAFT_LOG_DEBUG
+						  : RAFT_LOG_ERROR,
+			   getenv("TEST_VERBOSE") ? NULL : quiet, NULL);
 	strcpy(f->dir, "/tmp/raft-test-node-XXXXXX");
 	ASSERT_NOT_NULL(mkdtemp(f->dir));
 	f->base = event_base_new();
@@ -187,6 +305,8 @@ static void make_config(struct node_fixture *f, unsigned i,
 	c->listen = f->addr[i];
 	c->initial = &f->conf;
 	c->tick_ms = 10;
+	c->snapshot_entries = f->snapshot_entries;
+	c->snapshot_trailing = f->snapshot_trailing;
 	state_args[i].f = f;
 	state_args[i].i = i;
 	c->on_state_change = on_state;
@@ -199,9 +319,7 @@ static int start(struct node_fixture *f, unsigned i)
 	char dd[128];
 	int rv;
 	make_config(f, i, &c, dd, sizeof(dd));
-	f->fsms[i].fsm.data = &f->fsms[i];
-	f->fsms[i].fsm.applied_index = mem_applied;
-	f->fsms[i].fsm.apply = mem_apply;
+	mem_fsm_init(&f->fsms[i]);
 	rv = raft_node_new(f->base, &c, &f->fsms[i].fsm, &f->nodes[i], f->err,
 			   sizeof(f->err));
 	if (rv != 0) {
@@ -356,10 +474,7 @@ TEST(node, a_restarted_node_recovers_from_its_data_dir)
 	c.id = 0;
 	c.cluster_id = 0;
 	c.initial = NULL;
-	memset(&f->fsms[1], 0, sizeof(f->fsms[1]));
-	f->fsms[1].fsm.data = &f->fsms[1];
-	f->fsms[1].fsm.applied_index = mem_applied;
-	f->fsms[1].fsm.apply = mem_apply;
+	mem_fsm_init(&f->fsms[1]);
 	ASSERT_OK(raft_node_new(f->base, &c, &f->fsms[1].fsm, &f->nodes[1],
 				f->err, sizeof(f->err)));
 	run_until(f, node1_replayed, 10000);
@@ -552,7 +667,170 @@ TEST(node, state_changes_report_the_leader_to_every_member)
 	ASSERT_GE_U64(f->leader_events, 1);
 }
 
+/* ------------------------------------------------------------------------
+ * Snapshots
+ * ------------------------------------------------------------------------ */
+
+static void on_snapshot(void *arg, int status, raft_index index)
+{
+	struct node_fixture *f = arg;
+	f->snapshots_done++;
+	f->snapshot_status = status;
+	f->snapshot_index = index;
+}
+
+static bool snapshot_answered(struct node_fixture *f)
+{
+	return f->snapshots_done > 0;
+}
+
+static bool nodes_1_2_applied_500(struct node_fixture *f)
+{
+	return f->fsms[1].n_normal >= 500 && f->fsms[2].n_normal >= 500;
+}
+
+static bool node3_caught_up(struct node_fixture *f)
+{
+	return f->fsms[3].n_normal >= 500;
+}
+
+static raft_index first_index(struct node_fixture *f, unsigned i)
+{
+	struct raft_node_status st;
+	raft_node_status(f->nodes[i], &st);
+	return st.core.first_index;
+}
+
+static bool compacted(struct node_fixture *f)
+{
+	return first_index(f, 1) > 300 && first_index(f, 2) > 300;
+}
+
+/* Nodes 1 and 2 take snapshots while node 3 is down: node 3 comes back
+ * behind the compacted log and gets a snapshot of several chunks. */
+static void lag_node3(struct node_fixture *f)
+{
+	f->snapshot_entries = 100;
+	f->snapshot_trailing = 10;
+	ASSERT_OK(start(f, 1));
+	ASSERT_OK(start(f, 2));
+	run_until(f, has_leader, 5000);
+	propose(f, 500);
+	run_until(f, nodes_1_2_applied_500, 20000);
+	run_until(f, compacted, 20000);
+}
+
+TEST(node, a_follower_behind_the_compacted_log_installs_a_snapshot)
+{
+	struct raft_node_status st;
+	unsigned l;
+	lag_node3(f);
+	l = leader(f);
+	ASSERT_OK(start(f, 3));
+	run_until(f, node3_caught_up, 20000);
+	ASSERT_EQ_U64(f->fsms[3].loads, 1);
+	ASSERT_EQ_U64(f->fsms[3].hash, f->fsms[l].hash);
+	raft_node_status(f->nodes[3], &st);
+	ASSERT_GT_U64(st.core.snapshot_index, 300);
+	ASSERT_EQ_U64(st.install_index, 0);
+}
+
+TEST(node, an_install_resumes_through_lost_chunks)
+{
+	struct raft_node_faults faults = {0};
+	unsigned l;
+	lag_node3(f);
+	l = leader(f);
+	faults.drop_percent = 30;
+	ASSERT_OK(raft_node_set_faults(f->nodes[l], &faults));
+	ASSERT_OK(start(f, 3));
+	run_until(f, node3_caught_up, 30000);
+	ASSERT_EQ_U64(f->fsms[3].hash, f->fsms[l].hash);
+}
+
+static bool node1_back_at_500(struct node_fixture *f)
+{
+	return f->fsms[1].n_normal >= 500;
+}
+
+TEST(node, a_restart_loads_the_snapshot_and_replays_the_rest)
+{
+	struct raft_node_config c;
+	char dd[128];
+	uint64_t hash;
+	lag_node3(f);
+	hash = f->fsms[2].hash;
+	raft_node_free(f->nodes[1]);
+	f->nodes[1] = NULL;
+	make_config(f, 1, &c, dd, sizeof(dd));
+	mem_fsm_init(&f->fsms[1]); /* the state machine forgot everything */
+	ASSERT_OK(raft_node_new(f->base, &c, &f->fsms[1].fsm, &f->nodes[1],
+				f->err, sizeof(f->err)));
+	/* Loaded at once, before any entry is applied. */
+	ASSERT_EQ_U64(f->fsms[1].loads, 1);
+	ASSERT_GT_U64(f->fsms[1].applied, 300);
+	run_until(f, node1_back_at_500, 10000);
+	ASSERT_EQ_U64(f->fsms[1].hash, hash);
+}
+
+static bool all_applied_50(struct node_fixture *f)
+{
+	unsigned i;
+	for (i = 1; i <= N; i++) {
+		if (f->fsms[i].n_normal < 50) {
+			return false;
+		}
+	}
+	return true;
+}
+
+TEST(node, a_snapshot_on_demand_answers_its_index)
+{
+	struct raft_fsm plain = {0};
+	struct raft_node *n;
+	struct raft_node_config c;
+	char dd[128];
+	unsigned follower;
+	f->snapshot_trailing = 1000;
+	start_all(f); /* no automatic snapshots */
+	propose(f, 50);
+	run_until(f, all_applied_50, 10000);
+	follower = leader(f) % N + 1;
+	ASSERT_OK(raft_node_snapshot(f->nodes[follower], on_snapshot, f));
+	run_until(f, snapshot_answered, 10000);
+	ASSERT_EQ_INT(f->snapshot_status, 0);
+	ASSERT_GE_U64(f->snapshot_index, 51);
+	ASSERT_EQ_U64(first_index(f, follower), 1); /* the margin is kept */
+	/* Nothing applied since: the same one. */
+	f->snapshots_done = 0;
+	ASSERT_OK(raft_node_snapshot(f->nodes[follower], on_snapshot, f));
+	run_until(f, snapshot_answered, 10000);
+	ASSERT_EQ_INT(f->snapshot_status, 0);
+	ASSERT_GE_U64(f->snapshot_index, 51);
+	raft_node_free(f->nodes[follower]);
+	f->nodes[follower] = NULL;
+	make_config(f, follower, &c, dd, sizeof(dd));
+	plain.apply = mem_apply;
+	plain.data = &f->fsms[follower];
+	memset(&f->fsms[follower], 0, sizeof(f->fsms[follower]));
+	/* Its log is now covered by a snapshot it cannot load. */
+	ASSERT_RV(
+	    raft_node_new(f->base, &c, &plain, &n, f->err, sizeof(f->err)),
+	    RAFT_EINVAL);
+	ASSERT_STR_CONTAINS(f->err, "cannot load snapshots");
+	/* A state machine without snapshots cannot take one. */
+	snprintf(dd, sizeof(dd), "%s/plain", f->dir);
+	ASSERT_OK(
+	    raft_node_new(f->base, &c, &plain, &n, f->err, sizeof(f->err)));
+	ASSERT_RV(raft_node_snapshot(n, on_snapshot, f), RAFT_ENOTSUP);
+	raft_node_free(n);
+}
+
 static const struct test_case node_cases[] = {
+    TEST_CASE(node, a_follower_behind_the_compacted_log_installs_a_snapshot),
+    TEST_CASE(node, an_install_resumes_through_lost_chunks),
+    TEST_CASE(node, a_restart_loads_the_snapshot_and_replays_the_rest),
+    TEST_CASE(node, a_snapshot_on_demand_answers_its_index),
     TEST_CASE(node, state_changes_report_the_leader_to_every_member),
     TEST_CASE(node, bad_frames_close_their_connection_only),
     TEST_CASE(node, a_failing_disk_stops_writes_and_says_why),
