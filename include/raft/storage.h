@@ -215,6 +215,12 @@ RAFT_API int raft_snapshot_latest(const char *dir, char *path, size_t path_len,
 				  char *errmsg,
 				  size_t errmsg_len) RAFT_WARN_UNUSED;
 
+/* Removes the snapshot files of dir whose index is above index: files a
+ * crash left between writing them and recording them in the log, which
+ * would otherwise pass for the newest. Errors: RAFT_EIO. */
+RAFT_API int raft_snapshot_remove_after(const char *dir,
+					raft_index index) RAFT_WARN_UNUSED;
+
 /* Removes all but the newest `keep` snapshot files of dir (at least one is
  * kept) and any unfinished temporary file (not the partial files of
  * receivers): never while a writer is open on dir. Errors: RAFT_EIO. */

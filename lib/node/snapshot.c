@@ -789,6 +789,11 @@ int snapshot_start(struct raft_node *node,
 {
 	char path[4200], latest[4200], why[512];
 	int rv;
+	if (raft_snapshot_remove_after(node->snap_dir,
+				       meta != NULL ? meta->index : 0) != 0) {
+		raft_log(RAFT_LOG_WARN, "could not clean up %s",
+			 node->snap_dir);
+	}
 	/* Say which files are bad now, not when one is needed. */
 	rv = raft_snapshot_latest(node->snap_dir, latest, sizeof(latest), why,
 				  sizeof(why));

@@ -550,6 +550,38 @@ int raft_snapshot_latest(const char *dir, char *path, size_t path_len,
 	return RAFT_ENOTFOUND;
 }
 
+int raft_snapshot_remove_after(const char *dir, raft_index index)
+{
+	char **names;
+	size_t n, i;
+	int rv = list_names(dir, &names, &n);
+	if (rv != 0) {
+		return rv;
+	}
+	for (i = 0; i < n; i++) {
+		unsigned long long at = strtoull(names[i] + 9, NULL, 10);
+		char *p;
+		if (at <= index) {
+			continue;
+		}
+		p = path_join(dir, names[i]);
+		if (p == NULL) {
+			rv = RAFT_ENOMEM;
+			continue;
+		}
+		raft_log(RAFT_LOG_WARN,
+			 "removing %s: newer than the snapshot the log records "
+			 "(%llu)",
+			 p, (unsigned long long)index);
+		if (unlink(p) != 0 && errno != ENOENT) {
+			rv = RAFT_EIO;
+		}
+		raft_free(p);
+	}
+	free_names(names, n);
+	return rv;
+}
+
 int raft_snapshot_prune(const char *dir, unsigned keep)
 {
 	char **names;
