@@ -382,11 +382,13 @@ RAFT_API int raft_core_propose(struct raft_core *core,
 RAFT_API int raft_core_read_index(struct raft_core *core,
 				  uint64_t ctx) RAFT_WARN_UNUSED;
 
-/* Hands leadership to a voter (0: the most up-to-date one). The leader
- * stops taking proposals, brings the target up to date and sends it
+/* Hands leadership to a voter (0: the most up-to-date live one). The
+ * leader stops taking proposals, brings the target up to date and sends it
  * TimeoutNow; after election_ticks without success it takes proposals
  * again. Errors: RAFT_ENOTLEADER, RAFT_EINVAL (self, unknown or a learner),
- * RAFT_EBUSY (a transfer is under way), RAFT_ENOTFOUND (no other voter). */
+ * RAFT_EBUSY (a transfer is under way), RAFT_ENOTFOUND (no other voter),
+ * RAFT_EUNAVAILABLE (the target, or every other voter, has not answered
+ * within the last election timeout). */
 RAFT_API int raft_core_transfer_leader(struct raft_core *core,
 				       raft_id to) RAFT_WARN_UNUSED;
 
@@ -414,7 +416,8 @@ RAFT_API int raft_core_snapshot_taken(struct raft_core *core, raft_index index,
  * term and the configuration in force there (copied into meta->conf,
  * which must be initialized and empty). For the runtime, to write a
  * snapshot file before raft_core_snapshot_taken(). Errors: RAFT_ENOTFOUND
- * (the log no longer holds index), RAFT_ENOMEM. */
+ * (the log no longer holds index, or the configuration there was compacted
+ * away), RAFT_ENOMEM. */
 RAFT_API int
 raft_core_snapshot_meta_at(const struct raft_core *core, raft_index index,
 			   struct raft_snapshot_meta *meta) RAFT_WARN_UNUSED;
@@ -425,6 +428,58 @@ raft_core_snapshot_meta_at(const struct raft_core *core, raft_index index,
  * snapshot. */
 RAFT_API void raft_core_report_snapshot(struct raft_core *core, raft_id id,
 					bool ok);
+
+/* ------------------------------------------------------------------------
+ * Membership (leader only; lib/core/membership.c)
+ *
+ * One change at a time (single-server changes, Ongaro's thesis 4.1): each
+ * call appends a CONF entry that is in force as soon as it is appended, on
+ * every node that has it; the change is done once that entry commits
+ * (*term, *index say which entry it is, as for raft_core_propose()). A new
+ * change is refused while the last one is not committed, and until the
+ * leader committed an entry of its own term (the fix for the bug of
+ * single-server changes across leader changes). A leader that is no longer
+ * a voter once the change commits hands over (TimeoutNow to the most
+ * up-to-date voter) and steps down.
+ *
+ * Common errors: RAFT_ENOTLEADER, RAFT_EBUSY (a change or a leadership
+ * transfer is under way, or the leader has not committed an entry of its
+ * term yet), RAFT_ENOMEM (nothing changed).
+ * ------------------------------------------------------------------------ */
+
+/* Adds a member (a voter or a learner). A new node should join as a
+ * learner, catch up, then be promoted: a voter that joins empty can stall
+ * commits while it catches up. Errors: RAFT_EEXIST (the id is a member),
+ * RAFT_EINVAL (id 0, bad role or address). */
+RAFT_API int raft_core_add_member(struct raft_core *core, raft_id id,
+				  const char *address, uint8_t role,
+				  raft_term *term,
+				  raft_index *index) RAFT_WARN_UNUSED;
+
+/* Removes a member (the leader itself too). Errors: RAFT_ENOTFOUND (not
+ * a member), RAFT_EINVAL (the last voter). */
+RAFT_API int raft_core_remove_member(struct raft_core *core, raft_id id,
+				     raft_term *term,
+				     raft_index *index) RAFT_WARN_UNUSED;
+
+/* Turns a learner into a voter, once its log is within max_append_entries
+ * of the leader's and it answered within the last election timeout.
+ * Errors: RAFT_ENOTFOUND (not a member), RAFT_EINVAL (not a learner),
+ * RAFT_ELAGGING (too far behind), RAFT_EUNAVAILABLE (not heard from). */
+RAFT_API int raft_core_promote(struct raft_core *core, raft_id id,
+			       raft_term *term,
+			       raft_index *index) RAFT_WARN_UNUSED;
+
+/* Unsafe recovery when a majority is lost for good: forces this node's
+ * configuration to conf (this node must be a voter of it), on any node,
+ * leader or not. The node moves to a new term, appends conf as a CONF entry
+ * there and campaigns at its next tick. Entries that only the lost members
+ * hold are lost; if lost members come back, two histories can diverge:
+ * they must be wiped before they rejoin. Errors: RAFT_EINVAL (no voter,
+ * this node not a voter of conf), RAFT_ENOMEM. */
+RAFT_API int
+raft_core_reset_peers(struct raft_core *core,
+		      const struct raft_configuration *conf) RAFT_WARN_UNUSED;
 
 struct raft_hard_state {
 	raft_term term;

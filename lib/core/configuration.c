@@ -297,7 +297,11 @@ int core_conf_at(const struct raft_core *core, raft_index index,
 	if (e != NULL) {
 		return raft_configuration_decode(&e->data, conf, NULL, 0);
 	}
-	if (core->has_snapshot && core->snapshot.index <= index) {
+	/* In the margin kept before the snapshot, the snapshot's
+	 * configuration holds too when no CONF entry lies in between. */
+	if (core->has_snapshot &&
+	    (core->snapshot.index <= index ||
+	     core_last_conf_entry(core, core->snapshot.index + 1) == NULL)) {
 		return raft_configuration_copy(&core->snapshot.conf, conf);
 	}
 	return 0;

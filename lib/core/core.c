@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/election.h"
+#include "core/membership.h"
 #include "core/read.h"
 #include "core/replication.h"
 #include "util/assert.h"
@@ -470,11 +471,6 @@ void raft_core_free(struct raft_core *core)
  * Inputs
  * ------------------------------------------------------------------------ */
 
-#define NOT_IN_READY(core)                                               \
-	RAFT_ASSERTF(!(core)->in_ready,                                  \
-		     "node %llu: core called between ready and advance", \
-		     (unsigned long long)(core)->cfg.id)
-
 void raft_core_tick(struct raft_core *core)
 {
 	NOT_IN_READY(core);
@@ -562,6 +558,8 @@ static void answer_stale(struct raft_core *core, const struct raft_message *m)
 	core_send(core, &resp, false);
 }
 
+static int step_dispatch(struct raft_core *core, const struct raft_message *m);
+
 int raft_core_step(struct raft_core *core, const struct raft_message *m)
 {
 	int rv;
@@ -611,6 +609,13 @@ int raft_core_step(struct raft_core *core, const struct raft_message *m)
 			election_become_follower(core, m->term, 0);
 		}
 	}
+	rv = step_dispatch(core, m);
+	membership_check_removed(core);
+	return rv;
+}
+
+static int step_dispatch(struct raft_core *core, const struct raft_message *m)
+{
 	switch (m->type) {
 	case RAFT_MSG_VOTE:
 		election_recv_vote(core, m);
@@ -705,22 +710,30 @@ int raft_core_transfer_leader(struct raft_core *core, raft_id to)
 		return RAFT_EBUSY;
 	}
 	if (to == 0) {
-		/* The most up-to-date other voter. */
+		/* The most up-to-date other live voter. */
+		bool any = false;
 		for (i = 0; i < core->conf.n; i++) {
 			struct progress *p = &core->prs[i];
-			if (p->id != core->cfg.id && p->role == RAFT_VOTER &&
+			if (p->id == core->cfg.id || p->role != RAFT_VOTER) {
+				continue;
+			}
+			any = true;
+			if (membership_heard_recently(core, p) &&
 			    (pr == NULL || p->match > pr->match)) {
 				pr = p;
 			}
 		}
 		if (pr == NULL) {
-			return RAFT_ENOTFOUND;
+			return any ? RAFT_EUNAVAILABLE : RAFT_ENOTFOUND;
 		}
 	} else {
 		pr = core_progress(core, to);
 		if (to == core->cfg.id || pr == NULL ||
 		    pr->role != RAFT_VOTER) {
 			return RAFT_EINVAL;
+		}
+		if (!membership_heard_recently(core, pr)) {
+			return RAFT_EUNAVAILABLE;
 		}
 	}
 	core->transfer_to = pr->id;
@@ -779,6 +792,9 @@ int raft_core_snapshot_meta_at(const struct raft_core *core, raft_index index,
 	if (rv != 0) {
 		return RAFT_ENOMEM;
 	}
+	if (meta->conf.n == 0) {
+		return RAFT_ENOTFOUND; /* compacted away */
+	}
 	meta->index = index;
 	meta->term = term;
 	return 0;
@@ -811,6 +827,7 @@ void raft_core_persisted(struct raft_core *core, raft_index index,
 	}
 	core->persisted = index;
 	replication_maybe_commit(core);
+	membership_check_removed(core);
 }
 
 void raft_core_applied(struct raft_core *core, raft_index index)

@@ -7,6 +7,7 @@
 #include "core/log.h"
 #include "core/progress.h"
 #include "raft/core.h"
+#include "util/assert.h"
 
 /* A read waiting for leadership to be confirmed. index 0: the leader has
  * not committed an entry of its term yet, the read index is not known. */
@@ -85,6 +86,12 @@ struct raft_core {
 	RAFT_ASSERTF(cond, "node %llu term %llu: " fmt,  \
 		     (unsigned long long)(core)->cfg.id, \
 		     (unsigned long long)(core)->term, __VA_ARGS__)
+
+/* Every core entry point but the inspection ones checks this. */
+#define NOT_IN_READY(core)                                               \
+	RAFT_ASSERTF(!(core)->in_ready,                                  \
+		     "node %llu: core called between ready and advance", \
+		     (unsigned long long)(core)->cfg.id)
 
 /* Member lookups in the configuration in force. */
 struct progress *core_progress(struct raft_core *core, raft_id id);

@@ -53,6 +53,7 @@ void progress_reset(struct progress *pr, raft_index last_index)
 	/* A new leader must hear from a majority within its first election
 	 * timeout (check-quorum), as after any other. */
 	pr->recent_active = false;
+	pr->heard_tick = 0;
 	pr->acked_seq = 0;
 	inflights_clear(&pr->inflights);
 }

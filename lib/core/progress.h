@@ -31,9 +31,10 @@ struct progress {
 	uint8_t state;	 /* enum raft_progress_state */
 	uint8_t vote;	 /* VOTE_*: this election's answer from this member */
 	bool probe_sent; /* PROBE: one AppendEntries is out, wait */
-	bool recent_active; /* heard from since the last quorum check */
-	raft_index match;   /* highest index known to match the leader's log */
-	raft_index next;    /* next index to send */
+	bool recent_active;  /* heard from since the last quorum check */
+	uint64_t heard_tick; /* core tick + 1 when last heard from; 0: never */
+	raft_index match;    /* highest index known to match the leader's log */
+	raft_index next;     /* next index to send */
 	raft_index sent_commit; /* commit index last sent to it */
 	uint64_t acked_seq;	/* highest heartbeat round it acknowledged */
 	uint64_t progress_tick; /* tick of the last send or match progress */

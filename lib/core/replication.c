@@ -556,6 +556,7 @@ void replication_recv_append_resp(struct raft_core *core,
 		return;
 	}
 	pr->recent_active = true;
+	pr->heard_tick = core->ticks + 1;
 	if (r->seq > pr->acked_seq && r->seq <= core->seq) {
 		pr->acked_seq = r->seq;
 	}
@@ -622,6 +623,7 @@ void replication_recv_heartbeat_resp(struct raft_core *core,
 		return;
 	}
 	pr->recent_active = true;
+	pr->heard_tick = core->ticks + 1;
 	if (seq > pr->acked_seq && seq <= core->seq) {
 		pr->acked_seq = seq;
 	}

@@ -8,7 +8,8 @@ unit_tests = \
 	tests/unit/test_replication \
 	tests/unit/test_read \
 	tests/unit/test_core \
-	tests/unit/test_snapshot
+	tests/unit/test_snapshot \
+	tests/unit/test_membership
 
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
@@ -41,3 +42,7 @@ tests_unit_test_core_LDADD = libraftcore.la
 
 tests_unit_test_snapshot_SOURCES = tests/unit/test_snapshot.c $(unit_cluster)
 tests_unit_test_snapshot_LDADD = libraftcore.la
+
+tests_unit_test_membership_SOURCES = \
+	tests/unit/test_membership.c $(unit_cluster)
+tests_unit_test_membership_LDADD = libraftcore.la
