@@ -48,7 +48,24 @@ static cJSON *node_json(const struct raft_client_node *node)
 		     cJSON_AddNumberToObject(obj, "last_log_index",
 					     (double)st->last_log_index) &&
 		     cJSON_AddNumberToObject(obj, "snapshot_index",
-					     (double)st->snapshot_index);
+					     (double)st->snapshot_index) &&
+		     cJSON_AddNumberToObject(obj, "first_log_index",
+					     (double)st->first_log_index) &&
+		     cJSON_AddBoolToObject(obj, "snapshot_saving",
+					   st->snapshot_saving);
+		if (ok && st->installing) {
+			cJSON *in = cJSON_AddObjectToObject(obj, "installing");
+			ok =
+			    in != NULL &&
+			    cJSON_AddNumberToObject(
+				in, "index", (double)st->install_index) &&
+			    cJSON_AddNumberToObject(
+				in, "received", (double)st->install_received) &&
+			    cJSON_AddNumberToObject(in, "size",
+						    (double)st->install_size);
+		} else if (ok) {
+			ok = cJSON_AddNullToObject(obj, "installing") != NULL;
+		}
 		members = ok ? cJSON_AddArrayToObject(obj, "members") : NULL;
 		ok = members != NULL;
 		for (i = 0; ok && i < st->n_members; i++) {
@@ -82,6 +99,67 @@ static int print_json(struct ctl *ctl, const struct raft_client_cluster *cl)
 	return output_json(ctl, root);
 }
 
+/* "45%" of received bytes out of size (0% while the size is unknown). */
+static void percent(char *buf, size_t len, uint64_t received, uint64_t size)
+{
+	unsigned pc = 0;
+	if (size > 0) {
+		pc = (unsigned)((received >= size ? size : received) * 100.0 /
+				(double)size);
+	}
+	snprintf(buf, len, "%u%%", pc);
+}
+
+/* After the table, one line per member receiving a snapshot: from its own
+ * status when it answered, else from the leader's view of it. */
+static void print_installs(const struct raft_client_cluster *cl)
+{
+	const struct raft_client_status *leader = NULL;
+	char pc[8];
+	unsigned i, k;
+	for (i = 0; i < cl->n_nodes; i++) {
+		const struct raft_client_node *node = &cl->nodes[i];
+		if (node->err == 0 &&
+		    strcmp(node->status.state, "leader") == 0) {
+			leader = &node->status;
+		}
+	}
+	for (i = 0; i < cl->n_nodes; i++) {
+		const struct raft_client_node *node = &cl->nodes[i];
+		const struct raft_client_status *st = &node->status;
+		if (node->err == 0 && st->installing) {
+			percent(pc, sizeof(pc), st->install_received,
+				st->install_size);
+			printf("node %" PRIu64 ": installing snapshot %" PRIu64
+			       " (%s, %" PRIu64 " of %" PRIu64 " bytes)\n",
+			       node->id, st->install_index, pc,
+			       st->install_received, st->install_size);
+			continue;
+		}
+		for (k = 0; leader != NULL && k < leader->n_members; k++) {
+			const struct raft_client_member *m =
+			    &leader->members[k];
+			if (m->id != node->id || node->id == 0 ||
+			    !m->sending_snapshot) {
+				continue;
+			}
+			if (m->snapshot_size == 0) {
+				/* The leader is still opening the file. */
+				printf("node %" PRIu64 ": installing a "
+				       "snapshot (starting)\n",
+				       node->id);
+				continue;
+			}
+			percent(pc, sizeof(pc), m->snapshot_sent,
+				m->snapshot_size);
+			printf("node %" PRIu64 ": installing a snapshot (%s "
+			       "sent, %" PRIu64 " of %" PRIu64 " bytes)\n",
+			       node->id, pc, m->snapshot_sent,
+			       m->snapshot_size);
+		}
+	}
+}
+
 static int print_table(struct ctl *ctl, const struct raft_client_cluster *cl)
 {
 	static const char *const header[] = {
@@ -90,6 +168,7 @@ static int print_table(struct ctl *ctl, const struct raft_client_cluster *cl)
 	struct table t;
 	unsigned n_cols = 8;
 	unsigned i;
+	int status;
 
 	for (i = 0; i < cl->n_nodes; i++) {
 		if (cl->nodes[i].err != 0) {
@@ -133,7 +212,11 @@ static int print_table(struct ctl *ctl, const struct raft_client_cluster *cl)
 		cells[8] = node->err == 0 ? "" : node->errmsg;
 		table_row(&t, cells);
 	}
-	return table_print(ctl, &t);
+	status = table_print(ctl, &t);
+	if (status == CTL_EXIT_OK) {
+		print_installs(cl);
+	}
+	return status;
 }
 
 static int run_status(struct ctl *ctl)
@@ -160,7 +243,9 @@ const struct ctl_command cmd_status = {
     .help = "Asks every endpoint, and every member they list, for its "
 	    "status; the leader is\n"
 	    "marked with *. Nodes that do not answer are listed as "
-	    "unreachable. Fails only\n"
-	    "when no node answers.\n",
+	    "unreachable. A member\n"
+	    "receiving a snapshot from the leader gets a line after the "
+	    "table with its\n"
+	    "progress. Fails only when no node answers.\n",
     .run = run_status,
 };

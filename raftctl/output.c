@@ -193,6 +193,13 @@ bool output_json_member(cJSON *array, const struct raft_client_member *m)
 	     cJSON_AddBoolToObject(obj, "healthy", m->healthy) == NULL)) {
 		return false;
 	}
+	if (m->sending_snapshot &&
+	    (cJSON_AddNumberToObject(obj, "snapshot_sent",
+				     (double)m->snapshot_sent) == NULL ||
+	     cJSON_AddNumberToObject(obj, "snapshot_size",
+				     (double)m->snapshot_size) == NULL)) {
+		return false;
+	}
 	return true;
 }
 

@@ -34,8 +34,9 @@ bool output_json_bytes(cJSON *obj, const char *name, const void *data,
 		       size_t len);
 
 /* Adds a member object ({id, peer_url, client_url, voter} and, when known,
- * match_index, next_index, healthy) to the array. Returns false when out of
- * memory. */
+ * match_index, next_index, healthy, and snapshot_sent and snapshot_size
+ * while the leader sends it a snapshot) to the array. Returns false when
+ * out of memory. */
 bool output_json_member(cJSON *array, const struct raft_client_member *m);
 
 /* Prints obj as one line of JSON on stdout and deletes it. Returns an exit

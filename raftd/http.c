@@ -1,17 +1,18 @@
 /* raftd's HTTP API: routing, the key-value endpoints and the error answers.
  *
- * A request that needs Raft (a write, a linearizable read) becomes a
- * struct pending, alive until the node's callback comes; its timer may
- * answer the client first (503 timeout), and the callback then only frees
- * it:
+ * A request that needs Raft (a write, a linearizable read, a snapshot)
+ * becomes a struct pending, alive until the node's callback comes; its
+ * timer may answer the client first (503 timeout), and the callback then
+ * only frees it (the call is raft_node_apply, _read_index or _snapshot):
  *
- *   handler --apply/read_index--> pending --callback--> answer, free
- *                                    |
- *                                    +--timer--> answer 503 (req = NULL)
+ *   handler --call--> pending --callback--> answer, free
+ *                        |
+ *                        +--timer--> answer 503 (req = NULL)
  *
  * evhttp reads nothing more from a connection while its request waits for
- * an answer, so a waiting request stays valid until we answer it; only
- * evhttp_free() (after raft_node_free() has run every callback) drops it.
+ * an answer, so a waiting request stays valid until we answer it, even if
+ * the client hung up (the answer then goes nowhere); only evhttp_free()
+ * (after raft_node_free() has run every callback) drops it.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -58,6 +59,7 @@ enum pending_kind {
 	PENDING_WRITE,
 	PENDING_GET,
 	PENDING_KEYS,
+	PENDING_SNAPSHOT,
 };
 
 struct pending {
@@ -370,8 +372,8 @@ static bool check_leader(struct http_server *s, struct evhttp_request *req)
 	return true;
 }
 
-/* Answers an error returned at once by raft_node_apply() or
- * raft_node_read_index(). */
+/* Answers an error returned at once by raft_node_apply(),
+ * raft_node_read_index() or raft_node_snapshot(). */
 static void reply_node_error(struct http_server *s, struct evhttp_request *req,
 			     int rv)
 {
@@ -578,6 +580,11 @@ static void pending_timeout(evutil_socket_t fd, short what, void *arg)
 		http_reply_error(s, p->req, 503, HTTP_ERR_TIMEOUT,
 				 "the write was not applied within %u ms; it "
 				 "may still be",
+				 s->request_timeout_ms);
+	} else if (p->kind == PENDING_SNAPSHOT) {
+		http_reply_error(s, p->req, 503, HTTP_ERR_TIMEOUT,
+				 "the snapshot was not done within %u ms; it "
+				 "goes on",
 				 s->request_timeout_ms);
 	} else {
 		http_reply_error(s, p->req, 503, HTTP_ERR_TIMEOUT,
@@ -904,6 +911,88 @@ static void start_read(struct http_server *s, struct evhttp_request *req,
 }
 
 /* ------------------------------------------------------------------------
+ * Snapshots
+ * ------------------------------------------------------------------------ */
+
+static void snapshot_done(void *arg, int status, raft_index index)
+{
+	struct pending *p = arg;
+	struct http_server *s = p->srv;
+	struct raft_node_status st;
+	struct evbuffer *b;
+	if (p->req == NULL) {
+		goto out;
+	}
+	if (status == RAFT_ESHUTDOWN && s->node == NULL) {
+		http_reply_error(s, p->req, 503, HTTP_ERR_SHUTTING_DOWN,
+				 "the server is shutting down; the snapshot "
+				 "was not finished");
+		goto out;
+	}
+	if (status == RAFT_ESHUTDOWN) {
+		raft_node_status(s->node, &st);
+		http_reply_error(s, p->req, 503, HTTP_ERR_NODE_STOPPED,
+				 "the node stopped (%s); the snapshot was not "
+				 "finished",
+				 st.fatal != NULL ? st.fatal : "shutting down");
+		goto out;
+	}
+	if (status != 0) {
+		/* The node logged the details (the file, the errno). */
+		http_reply_error(s, p->req, 500, HTTP_ERR_INTERNAL,
+				 "the snapshot failed: %s (this member's log "
+				 "says why)",
+				 raft_strerror(status));
+		goto out;
+	}
+	b = evbuffer_new();
+	if (b == NULL) {
+		http_reply_error(s, p->req, 500, HTTP_ERR_INTERNAL,
+				 "out of memory after the snapshot at index "
+				 "%llu",
+				 (unsigned long long)index);
+		goto out;
+	}
+	evbuffer_add_printf(b, "{\"index\":%llu}\n", (unsigned long long)index);
+	http_reply_json(s, p->req, 200, b);
+	evbuffer_free(b);
+out:
+	pending_free(p);
+}
+
+/* POST /v1/snapshot: a snapshot of this member, whatever its role (each
+ * member snapshots its own state machine; nothing is forwarded). */
+static void handle_snapshot(struct http_server *s, struct evhttp_request *req)
+{
+	struct pending *p;
+	int rv;
+	if (s->node == NULL) {
+		http_reply_error(s, req, 503, HTTP_ERR_SHUTTING_DOWN,
+				 "the server is shutting down");
+		return;
+	}
+	p = pending_new(s, req, PENDING_SNAPSHOT);
+	if (p == NULL) {
+		http_reply_error(s, req, 500, HTTP_ERR_INTERNAL,
+				 "out of memory");
+		return;
+	}
+	rv = raft_node_snapshot(s->node, snapshot_done, p);
+	if (rv == 0) {
+		return;
+	}
+	p->req = NULL;
+	pending_free(p);
+	if (rv == RAFT_ENOTSUP) {
+		http_reply_error(s, req, 501, HTTP_ERR_NOT_IMPLEMENTED,
+				 "this member's state machine takes no "
+				 "snapshots");
+		return;
+	}
+	reply_node_error(s, req, rv);
+}
+
+/* ------------------------------------------------------------------------
  * Endpoints
  * ------------------------------------------------------------------------ */
 
@@ -1182,8 +1271,20 @@ static void handle_request(struct evhttp_request *req, void *arg)
 			goto not_implemented;
 		}
 	}
+	if (strcmp(path, "/v1/snapshot") == 0) {
+		if (method != EVHTTP_REQ_POST) {
+			http_reply_bad_method(s, req, "POST");
+			return;
+		}
+		if (!parse_query(query, NULL, 0, why, sizeof(why))) {
+			http_reply_error(s, req, 400, HTTP_ERR_BAD_REQUEST,
+					 "%s", why);
+			return;
+		}
+		handle_snapshot(s, req);
+		return;
+	}
 	if (strcmp(path, "/v1/leader/transfer") == 0 ||
-	    strcmp(path, "/v1/snapshot") == 0 ||
 	    strcmp(path, "/v1/reset-peers") == 0) {
 		if (method != EVHTTP_REQ_POST) {
 			http_reply_bad_method(s, req, "POST");

@@ -24,6 +24,20 @@ static const char *state_name(const struct raft_core_status *st)
 	}
 }
 
+static const char *progress_name(uint8_t state)
+{
+	switch (state) {
+	case RAFT_PROGRESS_PROBE:
+		return "probe";
+	case RAFT_PROGRESS_REPLICATE:
+		return "replicate";
+	case RAFT_PROGRESS_SNAPSHOT:
+		return "snapshot";
+	default:
+		return "unknown";
+	}
+}
+
 /* Appends the member list as a JSON array. */
 static void add_members(struct evbuffer *b, const struct raft_node_status *st)
 {
@@ -50,6 +64,22 @@ static void add_members(struct evbuffer *b, const struct raft_node_status *st)
 			    (unsigned long long)p->match_index,
 			    (unsigned long long)p->next_index,
 			    p->healthy ? "true" : "false");
+			/* How the leader replicates to the member (not to
+			 * itself); "snapshot": the member is too far behind
+			 * for the log and receives the snapshot file. */
+			if (p->id != st->core.id) {
+				evbuffer_add_printf(b, ",\"progress\":\"%s\"",
+						    progress_name(p->state));
+			}
+			if (p->id != st->core.id &&
+			    p->state == RAFT_PROGRESS_SNAPSHOT) {
+				evbuffer_add_printf(
+				    b,
+				    ",\"snapshot_sent\":%llu,"
+				    "\"snapshot_size\":%llu",
+				    (unsigned long long)p->snapshot_sent,
+				    (unsigned long long)p->snapshot_size);
+			}
 		}
 		evbuffer_add(b, "}", 1);
 	}
@@ -96,13 +126,28 @@ void http_status_serve(struct http_server *s, struct evhttp_request *req)
 		http_json_string(b, url, strlen(url));
 		evbuffer_add(b, ",", 1);
 	}
-	/* No snapshots yet: snapshot_index stays 0 until they come. */
 	evbuffer_add_printf(b,
 			    "\"commit_index\":%llu,\"applied_index\":%llu,"
-			    "\"last_log_index\":%llu,\"snapshot_index\":0,",
+			    "\"last_log_index\":%llu,\"first_log_index\":%llu,"
+			    "\"snapshot_index\":%llu,\"snapshot_saving\":%s,",
 			    (unsigned long long)st.core.commit_index,
 			    (unsigned long long)st.core.applied_index,
-			    (unsigned long long)st.core.last_index);
+			    (unsigned long long)st.core.last_index,
+			    (unsigned long long)st.core.first_index,
+			    (unsigned long long)st.core.snapshot_index,
+			    st.snapshot_saving ? "true" : "false");
+	/* A snapshot this member is receiving from the leader, or null. */
+	if (st.install_index != 0) {
+		evbuffer_add_printf(
+		    b,
+		    "\"installing\":{\"index\":%llu,\"received\":%llu,"
+		    "\"size\":%llu},",
+		    (unsigned long long)st.install_index,
+		    (unsigned long long)st.install_received,
+		    (unsigned long long)st.install_size);
+	} else {
+		evbuffer_add_printf(b, "\"installing\":null,");
+	}
 	/* Why the node stopped (then the fields above are its last view),
 	 * or null. */
 	evbuffer_add_printf(b, "\"fatal\":");
@@ -217,6 +262,44 @@ void http_status_metrics(struct http_server *s, struct evhttp_request *req)
 	      st.core.applied_index);
 	gauge(b, "raft_last_log_index", "Last index in this node's log.",
 	      st.core.last_index);
+	gauge(b, "raft_first_log_index", "First index in this node's log.",
+	      st.core.first_index);
+	gauge(b, "raft_snapshot_index",
+	      "Index of this node's last snapshot (0: none).",
+	      st.core.snapshot_index);
+	gauge(b, "raft_snapshot_saving",
+	      "1 while this node writes a snapshot, else 0.",
+	      st.snapshot_saving);
+	gauge(b, "raft_snapshot_install_index",
+	      "Index of the snapshot this node receives from the leader (0: "
+	      "none).",
+	      st.install_index);
+	gauge(b, "raft_snapshot_install_received_bytes",
+	      "Bytes of that snapshot received so far.",
+	      st.install_index != 0 ? st.install_received : 0);
+	gauge(b, "raft_snapshot_install_size_bytes",
+	      "Size of that snapshot in bytes.",
+	      st.install_index != 0 ? st.install_size : 0);
+	metric_header(b, "raft_snapshot_sent_bytes", "gauge",
+		      "Leader only: bytes of a snapshot sent to a member and "
+		      "acknowledged, by member id.");
+	metric_header(b, "raft_snapshot_send_size_bytes", "gauge",
+		      "Leader only: size of the snapshot being sent to a "
+		      "member, by member id.");
+	for (unsigned i = 0; i < st.n_peers; i++) {
+		const struct raft_node_peer *p = &st.peers[i];
+		if (!p->have_progress || p->state != RAFT_PROGRESS_SNAPSHOT) {
+			continue;
+		}
+		evbuffer_add_printf(
+		    b, "raft_snapshot_sent_bytes{id=\"%llu\"} %llu\n",
+		    (unsigned long long)p->id,
+		    (unsigned long long)p->snapshot_sent);
+		evbuffer_add_printf(
+		    b, "raft_snapshot_send_size_bytes{id=\"%llu\"} %llu\n",
+		    (unsigned long long)p->id,
+		    (unsigned long long)p->snapshot_size);
+	}
 	gauge(b, "raft_is_leader", "1 if this node is the leader, else 0.",
 	      st.core.role == RAFT_LEADER);
 	gauge(b, "raft_members", "Members in the configuration in force.",

@@ -3,9 +3,16 @@
  * Layout of the database at DATA_DIR/kv (keys are bytes):
  *   "v"        u8 format version (1)
  *   "a"        u64 little-endian: the index of the last applied entry
+ *   "l"        u64 little-endian: present while a snapshot at that index
+ *              is being loaded (the store is then partial, "a" absent)
  *   "k" KEY    the value of KEY
  * The applied index is written in the same WriteBatch as the changes of the
  * entries up to it, so the store and its applied index never disagree.
+ *
+ * Snapshots (the fsm's snapshot functions; stream format in kv.c): saving
+ * reads a LevelDB snapshot while applying goes on; loading replaces every
+ * key and reports applied index 0 until it is done (a store opened with
+ * "l" present is emptied).
  */
 #ifndef RAFT_RAFTD_KV_H
 #define RAFT_RAFTD_KV_H
@@ -15,6 +22,9 @@
 #include "raft/node.h"
 
 #define KV_KEY_MAX 4096 /* longest key in bytes */
+/* Longest value a snapshot may hold: a value came in one log entry, which
+ * no peer frame larger than 64 MiB carries. */
+#define KV_SNAPSHOT_VALUE_MAX (64 * 1024 * 1024)
 
 enum kv_op {
 	KV_PUT = 1,    /* set key to value */
@@ -65,8 +75,13 @@ void kv_close(struct kv *kv);
 /* The state machine to hand to raft_node_new(); owned by kv. */
 struct raft_fsm *kv_fsm(struct kv *kv);
 
-/* The index of the last entry applied (any thread). */
+/* The index of the last entry applied (any thread); 0 while a snapshot is
+ * being loaded. */
 raft_index kv_applied_index(struct kv *kv);
+
+/* The applied index as of a snapshot that the fsm's snapshot_begin
+ * captured (what its snapshot_save writes). */
+raft_index kv_snapshot_index(const void *snap);
 
 /* Reads key. On success *value (freed with kv_free()) holds the value and
  * *applied the applied index of the store it was read from. Errors:

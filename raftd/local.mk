@@ -24,3 +24,13 @@ check-bats: raftd/raftd
 	RAFTD=$(abs_top_builddir)/raftd/raftd bats $(top_srcdir)/tests/bats
 
 .PHONY: check-bats
+
+# Unit tests of the key-value state machine (its snapshots), on real
+# LevelDB: kv.c is compiled into the test.
+check_PROGRAMS += tests/unit/test_kv
+TESTS += tests/unit/test_kv
+tests_unit_test_kv_SOURCES = tests/unit/test_kv.c raftd/kv.c raftd/kv.h \
+	tests/unit/test.c tests/unit/test.h
+tests_unit_test_kv_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)
+tests_unit_test_kv_CFLAGS = $(AM_CFLAGS) $(PTHREAD_CFLAGS)
+tests_unit_test_kv_LDADD = libraftcore.la $(LEVELDB_LIBS) $(PTHREAD_LIBS)

@@ -71,7 +71,8 @@ static int check_dir_is_ours(const char *dir, char *found, size_t found_len)
 		if (strcmp(e->d_name, ".") == 0 ||
 		    strcmp(e->d_name, "..") == 0 ||
 		    strcmp(e->d_name, "log") == 0 ||
-		    strcmp(e->d_name, "kv") == 0) {
+		    strcmp(e->d_name, "kv") == 0 ||
+		    strcmp(e->d_name, "snapshots") == 0) {
 			continue;
 		}
 		snprintf(found, found_len, "%s", e->d_name);
@@ -260,6 +261,10 @@ static int run(const struct raftd_options *o)
 	nc.initial = is_new ? &initial : NULL;
 	nc.tick_ms = o->tick_ms;
 	nc.election_ticks = o->election_ticks;
+	nc.snapshot_entries = o->snapshot_entries;
+	nc.snapshot_bytes = o->snapshot_bytes;
+	nc.snapshot_trailing = o->snapshot_trailing;
+	nc.snapshot_keep = o->snapshot_keep;
 	nc.on_fatal = on_fatal;
 	nc.on_fatal_arg = &d;
 	rv = raft_node_new(d.base, &nc, kv_fsm(d.kv), &d.node, errmsg,

@@ -28,6 +28,7 @@ enum opt_type {
 	OPT_NAME,    /* a cluster name */
 	OPT_UINT,    /* unsigned, within [min, max] */
 	OPT_SIZE,    /* size_t, within [min, max] */
+	OPT_U64,     /* uint64_t, within [min, max] */
 	OPT_LEVEL,   /* a log level name */
 	OPT_BOOL,    /* true or false; as a flag, alone means true */
 };
@@ -59,6 +60,15 @@ static const struct opt opts[] = {
     {"request-timeout-ms", "request_timeout_ms", OPT_UINT,
      FIELD(request_timeout_ms), 1, 3600000},
     {"log-level", "log_level", OPT_LEVEL, FIELD(log_level), 0, 0},
+    {"snapshot-entries", "snapshot_entries", OPT_U64, FIELD(snapshot_entries),
+     0, 1000000000},
+    /* 1 TiB: a larger trigger is as good as none. */
+    {"snapshot-bytes", "snapshot_bytes", OPT_U64, FIELD(snapshot_bytes), 0,
+     1099511627776ULL},
+    {"snapshot-trailing", "snapshot_trailing", OPT_U64,
+     FIELD(snapshot_trailing), 0, 1000000000},
+    /* At least the newest file: it is what a lagging follower gets. */
+    {"snapshot-keep", "snapshot_keep", OPT_UINT, FIELD(snapshot_keep), 1, 1000},
     {"enable-failpoints", "enable_failpoints", OPT_BOOL,
      FIELD(enable_failpoints), 0, 0},
 };
@@ -86,6 +96,14 @@ static const char usage_text[] =
     "  --request-timeout-ms N     how long a request may wait for Raft "
     "(default 5000)\n"
     "  --log-level LEVEL          debug, info, warn or error (default info)\n"
+    "  --snapshot-entries N       snapshot after N entries applied (default "
+    "10000;\n"
+    "                             0: not by count)\n"
+    "  --snapshot-bytes N         snapshot after N bytes of entries applied\n"
+    "                             (default 67108864; 0: not by size)\n"
+    "  --snapshot-trailing N      entries kept in the log before a snapshot\n"
+    "                             (default 1000)\n"
+    "  --snapshot-keep N          snapshot files kept (default 2)\n"
     "  --enable-failpoints        serve /v1/debug/faults, for tests only "
     "(never\n"
     "                             in production)\n"
@@ -304,6 +322,7 @@ static int set_value(struct raftd_options *o, const struct opt *opt,
 	case OPT_ID:
 	case OPT_UINT:
 	case OPT_SIZE:
+	case OPT_U64:
 		rv = parse_number(value, opt->min, opt->max, &v, errmsg,
 				  errmsg_len);
 		if (rv != 0) {
@@ -388,6 +407,9 @@ static int set_value(struct raftd_options *o, const struct opt *opt,
 		break;
 	case OPT_SIZE:
 		*(size_t *)(void *)field = (size_t)v;
+		break;
+	case OPT_U64:
+		*(uint64_t *)(void *)field = (uint64_t)v;
 		break;
 	case OPT_LEVEL:
 		*(int *)(void *)field = level;
@@ -597,6 +619,11 @@ int options_parse(int argc, char **argv, struct raftd_options *o, char *errmsg,
 	o->max_value_bytes = 1024 * 1024;
 	o->request_timeout_ms = 5000;
 	o->log_level = RAFT_LOG_INFO;
+	/* raft_node_config_defaults()'s, so that raftd(8) can list them. */
+	o->snapshot_entries = 10000;
+	o->snapshot_bytes = 64 * 1024 * 1024;
+	o->snapshot_trailing = 1000;
+	o->snapshot_keep = 2;
 
 	for (i = 1; i < argc; i++) {
 		const char *arg = argv[i];

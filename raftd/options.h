@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "raft/core.h"
 
@@ -29,7 +30,12 @@ struct raftd_options {
 	size_t max_value_bytes;	     /* default 1 MiB */
 	unsigned request_timeout_ms; /* default 5000 */
 	int log_level;		     /* enum raft_log_level, default info */
-	bool enable_failpoints;	     /* serve /v1/debug/faults (tests only) */
+	/* Snapshots (struct raft_node_config has the meaning): */
+	uint64_t snapshot_entries;  /* default 10000; 0: no such trigger */
+	uint64_t snapshot_bytes;    /* default 64 MiB; 0: no such trigger */
+	uint64_t snapshot_trailing; /* default 1000 */
+	unsigned snapshot_keep;	    /* default 2 */
+	bool enable_failpoints;	    /* serve /v1/debug/faults (tests only) */
 };
 
 /* What options_parse() decided. */

@@ -131,6 +131,12 @@ struct raft_client_member {
 	raft_index match_index;
 	raft_index next_index;
 	bool healthy; /* heard from within an election timeout */
+	/* Also from the leader: the member is too far behind for the log and
+	 * receives the leader's snapshot, snapshot_sent bytes of
+	 * snapshot_size acknowledged so far. */
+	bool sending_snapshot;
+	uint64_t snapshot_sent;
+	uint64_t snapshot_size;
 };
 
 /* GET /v1/status of one node. Zero it (or let a call fill it) before use;
@@ -145,7 +151,15 @@ struct raft_client_status {
 	raft_index commit_index;
 	raft_index applied_index;
 	raft_index last_log_index;
-	raft_index snapshot_index;
+	raft_index snapshot_index;  /* 0: no snapshot yet */
+	raft_index first_log_index; /* 0 if the server did not say */
+	bool snapshot_saving;	    /* the node is writing a snapshot */
+	/* The node is receiving the leader's snapshot at install_index:
+	 * install_received bytes of install_size so far. */
+	bool installing;
+	raft_index install_index;
+	uint64_t install_received;
+	uint64_t install_size;
 	unsigned n_members;
 	struct raft_client_member *members;
 };
@@ -331,9 +345,11 @@ RAFT_API int raft_client_transfer_leader(struct raft_client *c,
 					 raft_id to) RAFT_WARN_UNUSED;
 
 /* Makes node take a snapshot now (0: the leader) and stores its index in
- * *index (may be NULL). A non-zero node is found by its client_url in the
- * leader's member list and asked directly. Errors: the shared ones;
- * RAFT_ENOTFOUND when node is not a member. */
+ * *index (may be NULL). Each member snapshots only itself: node (or, for
+ * 0, the leader that an endpoint's status names) is found by its
+ * client_url in the member list and asked directly. Errors: the shared
+ * ones; RAFT_ENOTFOUND when node is not a member; RAFT_ENOTLEADER when
+ * node is 0 and no leader is known. */
 RAFT_API int raft_client_snapshot(struct raft_client *c, raft_id node,
 				  raft_index *index) RAFT_WARN_UNUSED;
 

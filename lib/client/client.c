@@ -916,8 +916,7 @@ int raft_client_transfer_leader(struct raft_client *c, raft_id to)
 
 int raft_client_snapshot(struct raft_client *c, raft_id node, raft_index *index)
 {
-	struct http_request req = {
-	    .method = "POST", .target = "/v1/snapshot", .prefer_leader = true};
+	struct http_request req = {.method = "POST", .target = "/v1/snapshot"};
 	struct raft_client_status st = {0};
 	struct raft_client_write w = {0, 0};
 	char *url = NULL;
@@ -926,41 +925,48 @@ int raft_client_snapshot(struct raft_client *c, raft_id node, raft_index *index)
 	int rv;
 
 	c->errmsg[0] = '\0';
-	if (node != 0) {
-		/* Any node's member list tells where node listens. */
-		rv = raft_client_status(c, NULL, &st);
-		if (rv != 0) {
-			return rv;
-		}
-		rv = RAFT_ENOTFOUND;
-		for (i = 0; i < st.n_members; i++) {
-			if (st.members[i].id != node) {
-				continue;
-			}
-			rv = url_parse_base(st.members[i].client_url, &url, why,
-					    sizeof(why));
-			if (rv == RAFT_EINVAL) {
-				rv = RAFT_EPROTO;
-				client_errorf(c,
-					      "member %llu: client URL "
-					      "\"%s\": %s",
-					      (unsigned long long)node,
-					      st.members[i].client_url, why);
-			} else if (rv == RAFT_ENOMEM) {
-				client_errorf(c, "out of memory");
-			}
-			break;
-		}
-		if (rv == RAFT_ENOTFOUND) {
-			client_errorf(c, "node %llu is not a member",
-				      (unsigned long long)node);
-		}
-		raft_client_status_close(&st);
-		if (rv != 0) {
-			return rv;
-		}
-		req.url = url;
+	/* A member snapshots itself and forwards nothing: the request goes
+	 * to node's own client URL, which any node's member list tells. */
+	rv = raft_client_status(c, NULL, &st);
+	if (rv != 0) {
+		return rv;
 	}
+	if (node == 0) {
+		node = st.leader_id;
+	}
+	if (node == 0) {
+		raft_client_status_close(&st);
+		client_errorf(c, "no leader is known to snapshot");
+		return RAFT_ENOTLEADER;
+	}
+	rv = RAFT_ENOTFOUND;
+	for (i = 0; i < st.n_members; i++) {
+		if (st.members[i].id != node) {
+			continue;
+		}
+		rv = url_parse_base(st.members[i].client_url, &url, why,
+				    sizeof(why));
+		if (rv == RAFT_EINVAL) {
+			rv = RAFT_EPROTO;
+			client_errorf(c,
+				      "member %llu: client URL "
+				      "\"%s\": %s",
+				      (unsigned long long)node,
+				      st.members[i].client_url, why);
+		} else if (rv == RAFT_ENOMEM) {
+			client_errorf(c, "out of memory");
+		}
+		break;
+	}
+	if (rv == RAFT_ENOTFOUND) {
+		client_errorf(c, "node %llu is not a member",
+			      (unsigned long long)node);
+	}
+	raft_client_status_close(&st);
+	if (rv != 0) {
+		return rv;
+	}
+	req.url = url;
 	rv = http_call(c, &req);
 	if (rv == 0 && c->ex.body.len > 0) {
 		rv = decode_write(c->ex.body.data, c->ex.body.len, &w, why,

@@ -327,6 +327,21 @@ static int decode_member(const cJSON *obj, struct raft_client_member *m,
 		rv = get_bool(obj, "healthy", false, &m->healthy, errmsg,
 			      errmsg_len);
 	}
+	/* "progress" names the leader's view of the member; only
+	 * "snapshot" says more (the transfer's progress). */
+	if (rv == 0) {
+		const cJSON *item =
+		    cJSON_GetObjectItemCaseSensitive(obj, "progress");
+		m->sending_snapshot =
+		    cJSON_IsString(item) &&
+		    strcmp(item->valuestring, "snapshot") == 0;
+		rv = get_u64(obj, "snapshot_sent", 0, &m->snapshot_sent, errmsg,
+			     errmsg_len);
+	}
+	if (rv == 0) {
+		rv = get_u64(obj, "snapshot_size", 0, &m->snapshot_size, errmsg,
+			     errmsg_len);
+	}
 	if (rv == RAFT_EPROTO && m->id != 0) {
 		/* Name the member: the field alone is ambiguous. */
 		char detail[256];
@@ -380,6 +395,37 @@ static int decode_member_array(const cJSON *array,
 	return 0;
 }
 
+/* Decodes "installing": null (or missing), or {index, received, size}. */
+static int decode_installing(const cJSON *obj, struct raft_client_status *st,
+			     char *errmsg, size_t errmsg_len)
+{
+	int rv;
+	if (obj == NULL || cJSON_IsNull(obj)) {
+		return 0;
+	}
+	if (!cJSON_IsObject(obj)) {
+		snprintf(errmsg, errmsg_len,
+			 "\"installing\" is not an object or null");
+		return RAFT_EPROTO;
+	}
+	st->installing = true;
+	rv = get_u64(obj, "index", 1, &st->install_index, errmsg, errmsg_len);
+	if (rv == 0) {
+		rv = get_u64(obj, "received", 0, &st->install_received, errmsg,
+			     errmsg_len);
+	}
+	if (rv == 0) {
+		rv = get_u64(obj, "size", 0, &st->install_size, errmsg,
+			     errmsg_len);
+	}
+	if (rv != 0) {
+		char detail[256];
+		copy_string(detail, sizeof(detail), errmsg);
+		snprintf(errmsg, errmsg_len, "installing: %s", detail);
+	}
+	return rv;
+}
+
 int decode_status(const char *body, size_t len, struct raft_client_status *st,
 		  char *errmsg, size_t errmsg_len)
 {
@@ -422,6 +468,19 @@ int decode_status(const char *body, size_t len, struct raft_client_status *st,
 	if (rv == 0) {
 		rv = get_u64(root, "snapshot_index", 0, &st->snapshot_index,
 			     errmsg, errmsg_len);
+	}
+	if (rv == 0) {
+		rv = get_u64(root, "first_log_index", 0, &st->first_log_index,
+			     errmsg, errmsg_len);
+	}
+	if (rv == 0) {
+		rv = get_bool(root, "snapshot_saving", false,
+			      &st->snapshot_saving, errmsg, errmsg_len);
+	}
+	if (rv == 0) {
+		rv = decode_installing(
+		    cJSON_GetObjectItemCaseSensitive(root, "installing"), st,
+		    errmsg, errmsg_len);
 	}
 	if (rv == 0) {
 		rv = decode_member_array(

@@ -271,6 +271,48 @@ static void status_of_a_leader_has_progress(void)
 	raft_client_status_close(&st);
 }
 
+static void status_shows_snapshots_and_installs(void)
+{
+	static const char body[] =
+	    "{\"id\": 1, \"state\": \"leader\", \"term\": 7, \"leader_id\": 1,"
+	    " \"commit_index\": 42, \"applied_index\": 42,"
+	    " \"last_log_index\": 42, \"first_log_index\": 20,"
+	    " \"snapshot_index\": 30, \"snapshot_saving\": true,"
+	    " \"installing\": {\"index\": 1200, \"received\": 450,"
+	    " \"size\": 1000},"
+	    " \"members\": ["
+	    "  {\"id\": 2, \"voter\": true, \"match_index\": 0,"
+	    "   \"next_index\": 1, \"healthy\": true, \"progress\": "
+	    "\"snapshot\","
+	    "   \"snapshot_sent\": 300, \"snapshot_size\": 900},"
+	    "  {\"id\": 3, \"voter\": true, \"match_index\": 42,"
+	    "   \"next_index\": 43, \"healthy\": true, \"progress\": "
+	    "\"replicate\"}]}";
+	struct raft_client_status st;
+	char errmsg[256];
+	ASSERT_OK(
+	    decode_status(body, strlen(body), &st, errmsg, sizeof(errmsg)));
+	ASSERT_U64(st.first_log_index, 20);
+	ASSERT_U64(st.snapshot_index, 30);
+	ASSERT_TRUE(st.snapshot_saving);
+	ASSERT_TRUE(st.installing);
+	ASSERT_U64(st.install_index, 1200);
+	ASSERT_U64(st.install_received, 450);
+	ASSERT_U64(st.install_size, 1000);
+	ASSERT_TRUE(st.members[0].sending_snapshot);
+	ASSERT_U64(st.members[0].snapshot_sent, 300);
+	ASSERT_U64(st.members[0].snapshot_size, 900);
+	ASSERT_TRUE(!st.members[1].sending_snapshot);
+	raft_client_status_close(&st);
+
+	/* Older servers say none of it; "installing" may be null. */
+	ASSERT_OK(decode_status(leader_status, strlen(leader_status), &st,
+				errmsg, sizeof(errmsg)));
+	ASSERT_U64(st.first_log_index, 0);
+	ASSERT_TRUE(!st.snapshot_saving && !st.installing);
+	raft_client_status_close(&st);
+}
+
 static void status_with_optional_fields_missing(void)
 {
 	static const char body[] =
@@ -334,6 +376,18 @@ static void status_errors_name_the_field(void)
 			 " \"commit_index\": 1, \"applied_index\": 1,"
 			 " \"last_log_index\": 1, \"members\": [7]}",
 			 "a member is not an object");
+	check_bad_status("{\"id\": 1, \"state\": \"x\", \"term\": 1,"
+			 " \"commit_index\": 1, \"applied_index\": 1,"
+			 " \"last_log_index\": 1, \"installing\": 5}",
+			 "\"installing\" is not an object or null");
+	check_bad_status("{\"id\": 1, \"state\": \"x\", \"term\": 1,"
+			 " \"commit_index\": 1, \"applied_index\": 1,"
+			 " \"last_log_index\": 1, \"installing\": {}}",
+			 "installing: missing \"index\"");
+	check_bad_status("{\"id\": 1, \"state\": \"x\", \"term\": 1,"
+			 " \"commit_index\": 1, \"applied_index\": 1,"
+			 " \"last_log_index\": 1, \"snapshot_saving\": 1}",
+			 "\"snapshot_saving\" is not a boolean");
 }
 
 static void status_decoding_survives_every_failed_allocation(void)
@@ -676,6 +730,7 @@ static const struct harness_case cases[] = {
     HARNESS_CASE(buf_fails_cleanly_without_memory),
     HARNESS_CASE(status_of_a_follower_is_decoded),
     HARNESS_CASE(status_of_a_leader_has_progress),
+    HARNESS_CASE(status_shows_snapshots_and_installs),
     HARNESS_CASE(status_with_optional_fields_missing),
     HARNESS_CASE(status_errors_name_the_field),
     HARNESS_CASE(status_decoding_survives_every_failed_allocation),

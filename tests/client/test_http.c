@@ -587,6 +587,71 @@ static void survey_with_nobody_answering_fails(void)
 	raft_client_free(c);
 }
 
+/* A member for the snapshot tests: GET /v1/status answers a member list
+ * (f->data: the client URLs of members 1 and 2, and the leader id as a
+ * string); POST /v1/snapshot answers {"index": 100 + n}. */
+static long snapshot_fn(struct fake *f, const char *method, const char *target,
+			const char *body, size_t body_len, int n, char *out,
+			size_t out_len)
+{
+	const char *const *urls = f->data;
+	char json[1024];
+	(void)body;
+	(void)body_len;
+	if (strcmp(method, "POST") == 0 &&
+	    strcmp(target, "/v1/snapshot") == 0) {
+		snprintf(json, sizeof(json), "{\"index\": %d}", 100 + n);
+		return fake_json(out, out_len, 200, "", json);
+	}
+	snprintf(json, sizeof(json),
+		 "{\"id\": 2, \"state\": \"follower\", \"term\": 4, "
+		 "\"leader_id\": %s, \"commit_index\": 10, "
+		 "\"applied_index\": 10, \"last_log_index\": 11, "
+		 "\"members\": [{\"id\": 1, \"client_url\": \"%s\"}, "
+		 "{\"id\": 2, \"client_url\": \"%s\"}]}",
+		 urls[2], urls[0], urls[1]);
+	return fake_json(out, out_len, 200, "", json);
+}
+
+static void snapshot_goes_to_the_member_itself(void)
+{
+	struct fake n1;
+	struct fake n2;
+	struct raft_client *c;
+	const char *urls[3];
+	const char *endpoints[1];
+	raft_index index = 0;
+
+	fake_start(&n1, snapshot_fn, urls);
+	fake_start(&n2, snapshot_fn, urls);
+	urls[0] = n1.url;
+	urls[1] = n2.url;
+	urls[2] = "1";
+	endpoints[0] = n2.url;
+	c = client_for(endpoints, 1, 2000);
+	/* Node 0 is the leader that the status names: member 1, although
+	 * only member 2 is an endpoint. */
+	ASSERT_OK(raft_client_snapshot(c, 0, &index));
+	ASSERT_U64(index, 100);
+	ASSERT_U64(fake_requests(&n1), 1);
+	ASSERT_STR(n1.method, "POST");
+	ASSERT_STR(n1.target, "/v1/snapshot");
+	/* A member by id. */
+	ASSERT_OK(raft_client_snapshot(c, 2, &index));
+	ASSERT_STR(n2.method, "POST");
+	ASSERT_STR(n2.target, "/v1/snapshot");
+	ASSERT_U64(fake_requests(&n1), 1);
+	/* No leader known. */
+	urls[2] = "0";
+	ASSERT_RV(raft_client_snapshot(c, 0, &index), RAFT_ENOTLEADER);
+	ASSERT_STR(raft_client_errmsg(c), "no leader is known to snapshot");
+	ASSERT_RV(raft_client_snapshot(c, 7, &index), RAFT_ENOTFOUND);
+	ASSERT_STR(raft_client_errmsg(c), "node 7 is not a member");
+	raft_client_free(c);
+	fake_stop(&n1);
+	fake_stop(&n2);
+}
+
 static const struct harness_case cases[] = {
     HARNESS_CASE(put_sends_key_percent_encoded_and_value_raw),
     HARNESS_CASE(get_returns_binary_value_and_index),
@@ -602,6 +667,7 @@ static const struct harness_case cases[] = {
     HARNESS_CASE(write_timeout_does_not_fail_over),
     HARNESS_CASE(survey_finds_members_from_one_endpoint),
     HARNESS_CASE(survey_with_nobody_answering_fails),
+    HARNESS_CASE(snapshot_goes_to_the_member_itself),
     {NULL, NULL},
 };
 
