@@ -86,6 +86,13 @@ struct raft_node_config {
 	/* Members of a new cluster; used only when the data dir holds no
 	 * log yet (then it is created and bootstrapped with them). */
 	const struct raft_configuration *initial;
+	/* This node joins an existing cluster: with no log in the data dir,
+	 * an empty one is created (no bootstrap) and the node waits for the
+	 * leader to replicate the log (or a snapshot) to it, once an
+	 * administrator added it. `initial` then lists the members it can
+	 * expect to hear from (their addresses; until the configuration
+	 * arrives), itself included or not. */
+	bool join;
 	unsigned tick_ms;	  /* one core tick; default 100 */
 	unsigned election_ticks;  /* default 10 */
 	unsigned heartbeat_ticks; /* default 1 */
@@ -169,6 +176,29 @@ typedef void (*raft_snapshot_cb)(void *arg, int status, raft_index index);
  * has no snapshot functions), RAFT_ESHUTDOWN, RAFT_ENOMEM. */
 RAFT_API int raft_node_snapshot(struct raft_node *node, raft_snapshot_cb cb,
 				void *arg) RAFT_WARN_UNUSED;
+
+/* Membership changes (see raft_core_add_member() and the others in
+ * raft/core.h: one change at a time, learners catch up before promotion).
+ * The callback is called once the change is committed and applied (status
+ * 0), or with RAFT_ELEADERCHANGED / RAFT_ESHUTDOWN if it never will be;
+ * unless an error is returned. Errors: as the core's, and
+ * RAFT_ESHUTDOWN. */
+RAFT_API int raft_node_add_member(struct raft_node *node, raft_id id,
+				  const char *address, uint8_t role,
+				  raft_apply_cb cb, void *arg) RAFT_WARN_UNUSED;
+RAFT_API int raft_node_remove_member(struct raft_node *node, raft_id id,
+				     raft_apply_cb cb,
+				     void *arg) RAFT_WARN_UNUSED;
+RAFT_API int raft_node_promote(struct raft_node *node, raft_id id,
+			       raft_apply_cb cb, void *arg) RAFT_WARN_UNUSED;
+
+/* Unsafe recovery from a lost majority (raft_core_reset_peers()): forces
+ * this node's configuration to conf at once and logs it loudly. Errors:
+ * RAFT_EINVAL (no voter, this node not a voter of conf), RAFT_ESHUTDOWN,
+ * RAFT_ENOMEM. */
+RAFT_API int
+raft_node_reset_peers(struct raft_node *node,
+		      const struct raft_configuration *conf) RAFT_WARN_UNUSED;
 
 /* Hands leadership over (see raft_core_transfer_leader()). */
 RAFT_API int raft_node_transfer_leader(struct raft_node *node,

@@ -16,11 +16,10 @@ bool membership_heard_recently(const struct raft_core *core,
 		core->ticks + 1 - pr->heard_tick <= core->cfg.election_ticks);
 }
 
-static int check_leader(const struct raft_core *core)
+/* Whether a change may be made now (after the request was found
+ * valid: a bad request says so rather than "busy"). */
+static int check_ready(const struct raft_core *core)
 {
-	if (core->role != RAFT_LEADER) {
-		return RAFT_ENOTLEADER;
-	}
 	if (core->transfer_to != 0 || !core->committed_in_term ||
 	    core->conf_index > core->commit) {
 		return RAFT_EBUSY;
@@ -115,12 +114,19 @@ int raft_core_add_member(struct raft_core *core, raft_id id,
 	struct raft_configuration next;
 	int rv;
 	NOT_IN_READY(core);
-	rv = check_leader(core);
-	if (rv != 0) {
-		return rv;
+	if (core->role != RAFT_LEADER) {
+		return RAFT_ENOTLEADER;
 	}
 	if (raft_configuration_get(&core->conf, id) != NULL) {
 		return RAFT_EEXIST;
+	}
+	if (id == 0 || address == NULL ||
+	    (role != RAFT_VOTER && role != RAFT_LEARNER)) {
+		return RAFT_EINVAL;
+	}
+	rv = check_ready(core);
+	if (rv != 0) {
+		return rv;
 	}
 	rv = edit(core, 0, 0, &next);
 	if (rv != 0) {
@@ -140,9 +146,8 @@ int raft_core_remove_member(struct raft_core *core, raft_id id, raft_term *term,
 	const struct raft_server *s;
 	int rv;
 	NOT_IN_READY(core);
-	rv = check_leader(core);
-	if (rv != 0) {
-		return rv;
+	if (core->role != RAFT_LEADER) {
+		return RAFT_ENOTLEADER;
 	}
 	s = raft_configuration_get(&core->conf, id);
 	if (s == NULL) {
@@ -152,7 +157,8 @@ int raft_core_remove_member(struct raft_core *core, raft_id id, raft_term *term,
 	    raft_configuration_n_voters(&core->conf) == 1) {
 		return RAFT_EINVAL;
 	}
-	return change(core, id, 0, term, index);
+	rv = check_ready(core);
+	return rv != 0 ? rv : change(core, id, 0, term, index);
 }
 
 int raft_core_promote(struct raft_core *core, raft_id id, raft_term *term,
@@ -161,9 +167,8 @@ int raft_core_promote(struct raft_core *core, raft_id id, raft_term *term,
 	struct progress *pr;
 	int rv;
 	NOT_IN_READY(core);
-	rv = check_leader(core);
-	if (rv != 0) {
-		return rv;
+	if (core->role != RAFT_LEADER) {
+		return RAFT_ENOTLEADER;
 	}
 	pr = core_progress(core, id);
 	if (pr == NULL) {
@@ -171,6 +176,10 @@ int raft_core_promote(struct raft_core *core, raft_id id, raft_term *term,
 	}
 	if (pr->role != RAFT_LEARNER) {
 		return RAFT_EINVAL;
+	}
+	rv = check_ready(core);
+	if (rv != 0) {
+		return rv;
 	}
 	if (!membership_heard_recently(core, pr)) {
 		return RAFT_EUNAVAILABLE;

@@ -436,11 +436,10 @@ void node_fatal(struct raft_node *node, int err, const char *msg)
 	}
 }
 
-/* Points the transport at every other member of the configuration. */
-static void sync_peers(struct raft_node *node)
+/* Points the transport at every other member of conf. */
+static void sync_peers_from(struct raft_node *node,
+			    const struct raft_configuration *conf)
 {
-	const struct raft_configuration *conf =
-	    raft_core_configuration(node->core);
 	unsigned i;
 	for (i = 0; i < conf->n; i++) {
 		const struct raft_server *s = &conf->servers[i];
@@ -457,6 +456,12 @@ static void sync_peers(struct raft_node *node)
 				 (unsigned long long)s->id, addr);
 		}
 	}
+}
+
+/* Points the transport at every other member of the configuration. */
+static void sync_peers(struct raft_node *node)
+{
+	sync_peers_from(node, raft_core_configuration(node->core));
 }
 
 /* Builds the disk job of a ready batch, or NULL with *rv set. */
@@ -579,6 +584,7 @@ static void process_ready(struct raft_node *node)
 				n_reads = rd.n_reads;
 			}
 		}
+		conf = rd.snapshot != NULL;
 		for (i = 0; i < rd.n_entries; i++) {
 			conf |= rd.entries[i].type == RAFT_ENTRY_CONF;
 		}
@@ -788,12 +794,15 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 static void on_message(void *arg, const struct raft_message *m)
 {
 	struct raft_node *node = arg;
+	const struct raft_configuration *conf;
 	int rv;
 	if (node->fatal != NULL || node_fault_cut(node, m->from)) {
 		return;
 	}
-	if (raft_configuration_get(raft_core_configuration(node->core),
-				   m->from) == NULL) {
+	conf = raft_core_configuration(node->core);
+	/* A node that joins knows no configuration yet: it hears from
+	 * whoever the cluster id lets in. */
+	if (conf->n > 0 && raft_configuration_get(conf, m->from) == NULL) {
 		raft_log(RAFT_LOG_WARN,
 			 "%s from node %llu refused: not a member",
 			 raft_message_type_name(m->type),
@@ -841,6 +850,111 @@ int raft_node_apply(struct raft_node *node, const struct raft_buf *data,
 		node_schedule(node);
 		return RAFT_ENOMEM;
 	}
+	node_schedule(node);
+	return 0;
+}
+
+/* Tracks the CONF entry a membership change appended (index, term). */
+static int track_change(struct raft_node *node, int rv, raft_term term,
+			raft_index index, raft_apply_cb cb, void *arg)
+{
+	struct proposal p;
+	if (rv != 0) {
+		return rv;
+	}
+	p.term = term;
+	p.index = index;
+	p.cb = cb;
+	p.arg = arg;
+	props_fail_from(node, index);
+	rv = props_push(node, &p);
+	node_schedule(node);
+	return rv;
+}
+
+int raft_node_add_member(struct raft_node *node, raft_id id,
+			 const char *address, uint8_t role, raft_apply_cb cb,
+			 void *arg)
+{
+	raft_term term = 0;
+	raft_index index = 0;
+	int rv;
+	if (node->fatal != NULL) {
+		return RAFT_ESHUTDOWN;
+	}
+	rv = raft_core_add_member(node->core, id, address, role, &term, &index);
+	if (rv == 0) {
+		raft_log(RAFT_LOG_INFO, "adding member %llu (%s) at %s",
+			 (unsigned long long)id,
+			 role == RAFT_LEARNER ? "learner" : "voter", address);
+	}
+	return track_change(node, rv, term, index, cb, arg);
+}
+
+int raft_node_remove_member(struct raft_node *node, raft_id id,
+			    raft_apply_cb cb, void *arg)
+{
+	raft_term term = 0;
+	raft_index index = 0;
+	int rv;
+	if (node->fatal != NULL) {
+		return RAFT_ESHUTDOWN;
+	}
+	rv = raft_core_remove_member(node->core, id, &term, &index);
+	if (rv == 0) {
+		raft_log(RAFT_LOG_INFO, "removing member %llu",
+			 (unsigned long long)id);
+	}
+	return track_change(node, rv, term, index, cb, arg);
+}
+
+int raft_node_promote(struct raft_node *node, raft_id id, raft_apply_cb cb,
+		      void *arg)
+{
+	raft_term term = 0;
+	raft_index index = 0;
+	int rv;
+	if (node->fatal != NULL) {
+		return RAFT_ESHUTDOWN;
+	}
+	rv = raft_core_promote(node->core, id, &term, &index);
+	if (rv == 0) {
+		raft_log(RAFT_LOG_INFO, "promoting learner %llu to voter",
+			 (unsigned long long)id);
+	}
+	return track_change(node, rv, term, index, cb, arg);
+}
+
+int raft_node_reset_peers(struct raft_node *node,
+			  const struct raft_configuration *conf)
+{
+	unsigned i;
+	int rv;
+	if (node->fatal != NULL) {
+		return RAFT_ESHUTDOWN;
+	}
+	rv = raft_core_reset_peers(node->core, conf);
+	if (rv != 0) {
+		return rv;
+	}
+	raft_log(
+	    RAFT_LOG_ERROR,
+	    "node %llu: RESET PEERS by an administrator: the configuration "
+	    "is forced to %u member(s); entries only the others held may "
+	    "be lost, and the members left out must be wiped before they "
+	    "rejoin",
+	    (unsigned long long)node->id, conf->n);
+	for (i = 0; i < conf->n; i++) {
+		raft_log(RAFT_LOG_ERROR,
+			 "node %llu: reset peers: member %llu "
+			 "(%s) at %s",
+			 (unsigned long long)node->id,
+			 (unsigned long long)conf->servers[i].id,
+			 conf->servers[i].role == RAFT_VOTER ? "voter"
+							     : "learner",
+			 conf->servers[i].address);
+	}
+	sync_peers(node);
 	node_schedule(node);
 	return 0;
 }
@@ -933,6 +1047,49 @@ const char *raft_node_listen_address(const struct raft_node *node)
  * Creation
  * ------------------------------------------------------------------------ */
 
+static int make_data_dir(const struct raft_node_config *c, char *errmsg,
+			 size_t errmsg_len)
+{
+	if (mkdir(c->data_dir, 0750) != 0 && errno != EEXIST) {
+		snprintf(errmsg, errmsg_len, "create data dir %s: %s",
+			 c->data_dir, strerror(errno));
+		return errno == ENOSPC ? RAFT_ENOSPC : RAFT_EIO;
+	}
+	return 0;
+}
+
+/* An empty log for a node that joins an existing cluster. */
+static int create_joining(struct raft_node *node,
+			  const struct raft_node_config *c, const char *dir,
+			  char *errmsg, size_t errmsg_len)
+{
+	struct raft_storage_meta meta;
+	int rv;
+	if (c->id == 0 || c->cluster_id == 0) {
+		snprintf(errmsg, errmsg_len,
+			 "a joining node needs a node id and a cluster id");
+		return RAFT_EINVAL;
+	}
+	rv = make_data_dir(c, errmsg, errmsg_len);
+	if (rv != 0) {
+		return rv;
+	}
+	meta.id = c->id;
+	meta.cluster_id = c->cluster_id;
+	rv =
+	    raft_storage_create(dir, &meta, &node->storage, errmsg, errmsg_len);
+	node->id = c->id;
+	node->cluster_id = c->cluster_id;
+	if (rv == 0) {
+		raft_log(RAFT_LOG_INFO,
+			 "node %llu joins cluster %016llx: waiting for the "
+			 "leader to add it",
+			 (unsigned long long)c->id,
+			 (unsigned long long)c->cluster_id);
+	}
+	return rv;
+}
+
 /* Opens the log in dir, or creates and bootstraps it. */
 static int open_storage(struct raft_node *node,
 			const struct raft_node_config *c, const char *dir,
@@ -969,6 +1126,9 @@ static int open_storage(struct raft_node *node,
 	if (rv != RAFT_ENOTFOUND) {
 		return rv;
 	}
+	if (c->join) {
+		return create_joining(node, c, dir, errmsg, errmsg_len);
+	}
 	if (c->initial == NULL || c->initial->n == 0) {
 		snprintf(errmsg, errmsg_len,
 			 "no log in %s: give the initial members to start a "
@@ -995,11 +1155,10 @@ static int open_storage(struct raft_node *node,
 	}
 	meta.id = c->id;
 	meta.cluster_id = c->cluster_id;
-	if (mkdir(c->data_dir, 0750) != 0 && errno != EEXIST) {
-		snprintf(errmsg, errmsg_len, "create data dir %s: %s",
-			 c->data_dir, strerror(errno));
+	rv = make_data_dir(c, errmsg, errmsg_len);
+	if (rv != 0) {
 		raft_free(entry.data.base);
-		return errno == ENOSPC ? RAFT_ENOSPC : RAFT_EIO;
+		return rv;
 	}
 	rv =
 	    raft_storage_create(dir, &meta, &node->storage, errmsg, errmsg_len);
@@ -1177,6 +1336,10 @@ int raft_node_new(struct event_base *base, const struct raft_node_config *c,
 		goto err;
 	}
 	sync_peers(node);
+	if (raft_core_configuration(node->core)->n == 0 && c->initial != NULL) {
+		/* Joining: answer the members until the configuration comes. */
+		sync_peers_from(node, c->initial);
+	}
 	if (pipe(node->wake_pipe) != 0 ||
 	    fcntl(node->wake_pipe[0], F_SETFL, O_NONBLOCK) != 0 ||
 	    fcntl(node->wake_pipe[1], F_SETFL, O_NONBLOCK) != 0) {

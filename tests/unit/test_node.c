@@ -16,7 +16,8 @@
 #include "raft/node.h"
 #include "test.h"
 
-#define N 3
+#define N    3 /* the initial members */
+#define NMAX 4 /* and one that joins */
 
 struct mem_fsm {
 	struct raft_fsm fsm;
@@ -39,9 +40,9 @@ struct node_fixture {
 	char dir[64];
 	struct event_base *base;
 	struct raft_configuration conf;
-	char addr[N + 1][32];
-	struct raft_node *nodes[N + 1];
-	struct mem_fsm fsms[N + 1];
+	char addr[NMAX + 1][32];
+	struct raft_node *nodes[NMAX + 1];
+	struct mem_fsm fsms[NMAX + 1];
 	unsigned acked;
 	unsigned failed;
 	unsigned reads;
@@ -51,7 +52,7 @@ struct node_fixture {
 	unsigned snapshots_done;
 	raft_index snapshot_index;
 	int snapshot_status;
-	raft_id reported_leader[N + 1]; /* last leader each node reported */
+	raft_id reported_leader[NMAX + 1]; /* last leader each node reported */
 	char err[512];
 };
 
@@ -60,7 +61,7 @@ struct state_arg {
 	unsigned i;
 };
 
-static struct state_arg state_args[N + 1];
+static struct state_arg state_args[NMAX + 1];
 
 static void on_state(void *arg, uint8_t role, raft_id leader_id, raft_term term)
 {
@@ -266,7 +267,7 @@ SETUP(node)
 	ASSERT_NOT_NULL(mkdtemp(f->dir));
 	f->base = event_base_new();
 	raft_configuration_init(&f->conf);
-	for (i = 1; i <= N; i++) {
+	for (i = 1; i <= NMAX; i++) {
 		unsigned port, k;
 	again:
 		/* Distinct too: none is bound before the nodes start. */
@@ -278,15 +279,17 @@ SETUP(node)
 			}
 		}
 		snprintf(f->addr[i], sizeof(f->addr[i]), "127.0.0.1:%u", port);
-		ASSERT_OK(raft_configuration_add(&f->conf, i, f->addr[i],
-						 RAFT_VOTER));
+		if (i <= N) {
+			ASSERT_OK(raft_configuration_add(
+			    &f->conf, i, f->addr[i], RAFT_VOTER));
+		}
 	}
 }
 
 TEARDOWN(node)
 {
 	unsigned i;
-	for (i = 1; i <= N; i++) {
+	for (i = 1; i <= NMAX; i++) {
 		raft_node_free(f->nodes[i]);
 	}
 	raft_configuration_close(&f->conf);
@@ -353,7 +356,7 @@ static void run_until(struct node_fixture *f,
 static unsigned leader(struct node_fixture *f)
 {
 	unsigned i;
-	for (i = 1; i <= N; i++) {
+	for (i = 1; i <= NMAX; i++) {
 		struct raft_node_status st;
 		if (f->nodes[i] == NULL) {
 			continue;
@@ -773,6 +776,17 @@ TEST(node, a_restart_loads_the_snapshot_and_replays_the_rest)
 	ASSERT_EQ_U64(f->fsms[1].hash, hash);
 }
 
+static bool all_applied_10(struct node_fixture *f)
+{
+	unsigned i;
+	for (i = 1; i <= N; i++) {
+		if (f->fsms[i].n_normal < 10) {
+			return false;
+		}
+	}
+	return true;
+}
+
 static bool all_applied_50(struct node_fixture *f)
 {
 	unsigned i;
@@ -826,7 +840,133 @@ TEST(node, a_snapshot_on_demand_answers_its_index)
 	raft_node_free(n);
 }
 
+/* ------------------------------------------------------------------------
+ * Membership
+ * ------------------------------------------------------------------------ */
+
+static bool change_done(struct node_fixture *f)
+{
+	return f->acked + f->failed > 0;
+}
+
+static bool node4_caught_up(struct node_fixture *f)
+{
+	return f->fsms[4].n_normal >= 50;
+}
+
+static void apply_change(struct node_fixture *f, int rv)
+{
+	ASSERT_OK(rv);
+	f->acked = f->failed = 0;
+	run_until(f, change_done, 10000);
+	ASSERT_EQ_U64(f->acked, 1);
+}
+
+/* The change callback's result is the CONF entry's index, as for any
+ * entry mem_apply sees. */
+TEST(node, a_joining_learner_catches_up_and_is_promoted)
+{
+	struct raft_node_config c;
+	struct raft_node_status st;
+	char dd[128];
+	unsigned l, k;
+	start_all(f);
+	propose(f, 50);
+	run_until(f, all_applied_50, 10000);
+	make_config(f, 4, &c, dd, sizeof(dd));
+	c.join = true; /* c.initial: the members to answer */
+	mem_fsm_init(&f->fsms[4]);
+	ASSERT_OK(raft_node_new(f->base, &c, &f->fsms[4].fsm, &f->nodes[4],
+				f->err, sizeof(f->err)));
+	l = leader(f);
+	apply_change(f, raft_node_add_member(f->nodes[l], 4, f->addr[4],
+					     RAFT_LEARNER, on_apply, f));
+	run_until(f, node4_caught_up, 10000);
+	raft_node_status(f->nodes[4], &st);
+	ASSERT_TRUE(st.core.learner);
+	ASSERT_RV(raft_node_add_member(f->nodes[l], 4, f->addr[4], RAFT_LEARNER,
+				       on_apply, f),
+		  RAFT_EEXIST);
+	/* Promotion waits until the learner was heard from lately. */
+	for (k = 0; k < 100; k++) {
+		int rv;
+		f->acked = f->failed = 0;
+		rv = raft_node_promote(f->nodes[l], 4, on_apply, f);
+		if (rv == 0) {
+			break;
+		}
+		ASSERT_TRUE(rv == RAFT_EUNAVAILABLE || rv == RAFT_ELAGGING);
+		run_until(f, node4_caught_up, 100);
+	}
+	run_until(f, change_done, 10000);
+	ASSERT_EQ_U64(f->acked, 1);
+	raft_node_status(f->nodes[4], &st);
+	ASSERT_FALSE(st.core.learner);
+	ASSERT_EQ_U64(st.n_peers, 4);
+}
+
+static unsigned removed;
+
+static bool another_leads(struct node_fixture *f)
+{
+	unsigned l = leader(f);
+	return l != 0 && l != removed;
+}
+
+TEST(node, a_removed_leader_hands_over)
+{
+	struct raft_node_status st;
+	start_all(f);
+	propose(f, 10); /* changes wait for an entry of the leader's term */
+	run_until(f, all_applied_10, 10000);
+	removed = leader(f);
+	apply_change(f, raft_node_remove_member(f->nodes[removed], removed,
+						on_apply, f));
+	run_until(f, another_leads, 5000);
+	raft_node_status(f->nodes[leader(f)], &st);
+	ASSERT_EQ_U64(st.n_peers, 2);
+	ASSERT_RV(
+	    raft_node_remove_member(f->nodes[leader(f)], removed, on_apply, f),
+	    RAFT_ENOTFOUND);
+}
+
+static unsigned survivor;
+
+static bool survivor_leads_and_commits(struct node_fixture *f)
+{
+	return f->fsms[survivor].n_normal >= 11;
+}
+
+TEST(node, reset_peers_revives_a_node_that_lost_its_majority)
+{
+	struct raft_configuration alone;
+	unsigned i;
+	start_all(f);
+	propose(f, 10);
+	run_until(f, all_applied_10, 10000);
+	survivor = leader(f) % N + 1; /* a follower */
+	for (i = 1; i <= N; i++) {
+		if (i != survivor) {
+			raft_node_free(f->nodes[i]);
+			f->nodes[i] = NULL;
+		}
+	}
+	raft_configuration_init(&alone);
+	ASSERT_OK(raft_configuration_add(&alone, survivor, f->addr[survivor],
+					 RAFT_VOTER));
+	ASSERT_OK(raft_node_reset_peers(f->nodes[survivor], &alone));
+	raft_configuration_close(&alone);
+	run_until(f, has_leader, 5000);
+	ASSERT_EQ_U64(leader(f), survivor);
+	f->acked = 0;
+	propose(f, 1);
+	run_until(f, survivor_leads_and_commits, 5000);
+}
+
 static const struct test_case node_cases[] = {
+    TEST_CASE(node, a_joining_learner_catches_up_and_is_promoted),
+    TEST_CASE(node, a_removed_leader_hands_over),
+    TEST_CASE(node, reset_peers_revives_a_node_that_lost_its_majority),
     TEST_CASE(node, a_follower_behind_the_compacted_log_installs_a_snapshot),
     TEST_CASE(node, an_install_resumes_through_lost_chunks),
     TEST_CASE(node, a_restart_loads_the_snapshot_and_replays_the_rest),
