@@ -43,9 +43,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return 0;
 }
 
+/* One seed per type, plus the extra variants below. */
+#define N_SEEDS (RAFT_MSG_TYPE_MAX + 3)
+
 static void add(struct fuzz_seed *seeds, size_t *n,
 		const struct raft_message *m)
 {
+	if (*n == N_SEEDS) {
+		abort();
+	}
 	seeds[*n].len = raft_wire_size(m);
 	seeds[*n].data = malloc(seeds[*n].len);
 	if (seeds[*n].data == NULL) {
@@ -58,10 +64,14 @@ static void add(struct fuzz_seed *seeds, size_t *n,
 struct fuzz_seed *fuzz_seeds(size_t *n)
 {
 	static char a[] = "some data", b[] = "more";
+	/* The start of a snapshot file: magic, version, index, term. */
+	static char file[] = "RAFTSNAP\x01\x00\x00\x00\x09\x00\x00\x00"
+			     "\x00\x00\x00\x00\x02\x00\x00\x00\x00\x00"
+			     "\x00\x00";
 	struct raft_entry es[2] = {
 	    {.term = 2, .index = 6, .type = RAFT_ENTRY_NORMAL, .data = {a, 9}},
 	    {.term = 3, .index = 7, .type = RAFT_ENTRY_CONF, .data = {b, 4}}};
-	struct fuzz_seed *seeds = calloc(RAFT_MSG_TYPE_MAX, sizeof(*seeds));
+	struct fuzz_seed *seeds = calloc(N_SEEDS, sizeof(*seeds));
 	struct raft_message m;
 	uint8_t type;
 	if (seeds == NULL) {
@@ -74,7 +84,8 @@ struct fuzz_seed *fuzz_seeds(size_t *n)
 		m.from = 1;
 		m.to = 2;
 		m.term = 3;
-		if (type == RAFT_MSG_SNAPSHOT) {
+		switch (type) {
+		case RAFT_MSG_SNAPSHOT:
 			m.snapshot.meta.index = 9;
 			m.snapshot.meta.term = 2;
 			raft_configuration_init(&m.snapshot.meta.conf);
@@ -86,12 +97,45 @@ struct fuzz_seed *fuzz_seeds(size_t *n)
 			add(seeds, n, &m);
 			raft_configuration_close(&m.snapshot.meta.conf);
 			continue;
-		}
-		if (type == RAFT_MSG_APPEND) {
+		case RAFT_MSG_APPEND:
 			m.append.prev_index = 5;
 			m.append.prev_term = 2;
 			m.append.entries = es;
 			m.append.n_entries = 2;
+			break;
+		case RAFT_MSG_SNAPSHOT_CHUNK:
+			/* The first chunk of a 300-byte file, then its last,
+			 * empty one. */
+			m.chunk.index = 9;
+			m.chunk.term = 2;
+			m.chunk.size = 300;
+			m.chunk.offset = 0;
+			m.chunk.epoch = 1;
+			m.chunk.data.base = file;
+			m.chunk.data.len = sizeof(file) - 1;
+			add(seeds, n, &m);
+			m.chunk.offset = 300;
+			m.chunk.data.base = NULL;
+			m.chunk.data.len = 0;
+			break;
+		case RAFT_MSG_SNAPSHOT_ACK:
+			/* Each status: resume at 28, done, rejected. */
+			m.from = 2;
+			m.to = 1;
+			m.ack.index = 9;
+			m.ack.term = 2;
+			m.ack.offset = sizeof(file) - 1;
+			m.ack.epoch = 1;
+			m.ack.status = RAFT_SNAPSHOT_ACK_NEXT;
+			add(seeds, n, &m);
+			m.ack.offset = 300;
+			m.ack.status = RAFT_SNAPSHOT_ACK_DONE;
+			add(seeds, n, &m);
+			m.ack.offset = 0;
+			m.ack.status = RAFT_SNAPSHOT_ACK_REJECTED;
+			break;
+		default:
+			break;
 		}
 		add(seeds, n, &m);
 	}

@@ -318,6 +318,11 @@ TEST(new, names_of_types_and_roles)
 	ASSERT_EQ_STR(raft_message_type_name(RAFT_MSG_APPEND), "append");
 	ASSERT_EQ_STR(raft_message_type_name(RAFT_MSG_TIMEOUT_NOW),
 		      "timeout_now");
+	ASSERT_EQ_STR(raft_message_type_name(RAFT_MSG_SNAPSHOT), "snapshot");
+	ASSERT_EQ_STR(raft_message_type_name(RAFT_MSG_SNAPSHOT_CHUNK),
+		      "snapshot_chunk");
+	ASSERT_EQ_STR(raft_message_type_name(RAFT_MSG_SNAPSHOT_ACK),
+		      "snapshot_ack");
 	ASSERT_EQ_STR(raft_message_type_name(0), "unknown");
 	ASSERT_EQ_STR(raft_message_type_name(RAFT_MSG_TYPE_MAX + 1), "unknown");
 	ASSERT_EQ_STR(raft_role_name(RAFT_PRE_CANDIDATE), "pre_candidate");
@@ -450,6 +455,53 @@ TEST(api, step_refuses_an_unknown_type)
 	assert_step_refused(f, &m, 3, RAFT_EINVAL);
 	m.type = 255;
 	assert_step_refused(f, &m, 3, RAFT_EINVAL);
+}
+
+/* The snapshot's bytes travel between the runtimes only: the core refuses
+ * them like an unknown type, before looking at their (higher) term, from
+ * the leader and from a follower alike. */
+TEST(api, step_refuses_a_snapshot_chunk)
+{
+	static char data[] = "RAFTSNAP";
+	struct raft_message m = {0};
+	m.type = RAFT_MSG_SNAPSHOT_CHUNK;
+	m.from = 1;
+	m.to = 3;
+	m.term = 9;
+	m.chunk.index = 2;
+	m.chunk.term = 2;
+	m.chunk.size = 64;
+	m.chunk.data.base = data;
+	m.chunk.data.len = 8;
+	assert_step_refused(f, &m, 3, RAFT_EINVAL);
+	m.from = 2;
+	m.to = 1;
+	assert_step_refused(f, &m, 1, RAFT_EINVAL);
+	ASSERT_ROLE(&f->c, 1, RAFT_LEADER);
+	ASSERT_EQ_U64(cluster_status(&f->c, 3).term, 2);
+}
+
+TEST(api, step_refuses_a_snapshot_ack)
+{
+	uint8_t status;
+	for (status = RAFT_SNAPSHOT_ACK_NEXT;
+	     status <= RAFT_SNAPSHOT_ACK_REJECTED; status++) {
+		struct raft_message m = {0};
+		m.type = RAFT_MSG_SNAPSHOT_ACK;
+		m.from = 3;
+		m.to = 1;
+		m.term = 9;
+		m.ack.index = 2;
+		m.ack.term = 2;
+		m.ack.offset = 64;
+		m.ack.status = status;
+		assert_step_refused(f, &m, 1, RAFT_EINVAL);
+		m.from = 1;
+		m.to = 2;
+		assert_step_refused(f, &m, 2, RAFT_EINVAL);
+	}
+	ASSERT_ROLE(&f->c, 1, RAFT_LEADER);
+	ASSERT_EQ_U64(cluster_status(&f->c, 1).term, 2);
 }
 
 /* A malformed append is refused before its (higher) term is adopted. */
@@ -729,6 +781,8 @@ static const struct test_case api_cases[] = {
     TEST_CASE(api, step_refuses_a_message_for_another_node),
     TEST_CASE(api, step_refuses_a_message_from_itself_or_nobody),
     TEST_CASE(api, step_refuses_an_unknown_type),
+    TEST_CASE(api, step_refuses_a_snapshot_chunk),
+    TEST_CASE(api, step_refuses_a_snapshot_ack),
     TEST_CASE(api, step_refuses_a_prev_term_above_the_message_term),
     TEST_CASE(api, step_refuses_entries_missing),
     TEST_CASE(api, step_refuses_entries_not_contiguous),

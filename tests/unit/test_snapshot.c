@@ -1,7 +1,8 @@
 /* Unit tests of snapshots in the core: raft_core_snapshot_taken() and log
  * compaction with a trailing margin, the leader's InstallSnapshot metadata
  * (RAFT_MSG_SNAPSHOT) and raft_core_report_snapshot(), a follower
- * installing a snapshot, and raft_core_new() from a snapshot. */
+ * installing a snapshot, raft_core_new() from a snapshot, and the
+ * metadata of a snapshot to take (raft_core_snapshot_meta_at()). */
 #include <stdio.h>
 #include <string.h>
 
@@ -313,6 +314,232 @@ static const struct test_case taken_cases[] = {
     TEST_CASE(taken, compaction_never_moves_the_log_start_back),
     TEST_CASE(taken, cluster_goes_on_after_everyone_compacted),
     TEST_CASE(taken, snapshot_taken_fails_cleanly_without_memory),
+    TEST_CASES_END,
+};
+
+/* ------------------------------------------------------------------------
+ * The metadata of a snapshot to take: raft_core_snapshot_meta_at()
+ * ------------------------------------------------------------------------ */
+
+struct meta_at_fixture {
+	struct raft_core_config cfg;
+	struct raft_configuration conf_a, conf_b;
+	struct raft_snapshot_meta snap;
+	struct test_log log;
+	struct raft_core_state st;
+	struct raft_core *core;
+	struct raft_snapshot_meta meta;
+};
+
+/* A log of CONF A at 1, NORMAL 2..4 (term 1), CONF B at 5, NORMAL 6..12
+ * (term 2), all applied; A and B are voters 1..3 at "a<id>" and "b<id>". */
+SETUP(meta_at)
+{
+	cluster_config(&f->cfg, 1);
+	make_conf(&f->conf_a, "a", 3, 0);
+	make_conf(&f->conf_b, "b", 3, 0);
+	tlog_add_conf(&f->log, 1, 1, &f->conf_a);
+	tlog_add_range(&f->log, 2, 4, 1);
+	tlog_add_conf(&f->log, 5, 2, &f->conf_b);
+	tlog_add_range(&f->log, 6, 12, 2);
+	f->st.term = 2;
+	f->st.applied = 12;
+	raft_configuration_init(&f->meta.conf);
+}
+
+TEARDOWN(meta_at)
+{
+	raft_configuration_close(&f->meta.conf);
+	raft_core_free(f->core);
+	tlog_close(&f->log);
+	raft_configuration_close(&f->conf_a);
+	raft_configuration_close(&f->conf_b);
+}
+
+static void meta_at_new(struct meta_at_fixture *f)
+{
+	char errmsg[256];
+	f->st.entries = f->log.entries;
+	f->st.n_entries = f->log.n;
+	if (raft_core_new(&f->cfg, &f->st, &f->core, errmsg, sizeof(errmsg)) !=
+	    0) {
+		test_fail(__FILE__, __LINE__, "raft_core_new: %s", errmsg);
+	}
+}
+
+/* Asserts that the metadata at index is (index, term) and the
+ * configuration whose addresses start with prefix; the core is left as it
+ * was. */
+static void assert_meta_at(struct meta_at_fixture *f, raft_index index,
+			   raft_term term, const char *prefix)
+{
+	struct raft_core_status before, after;
+	char address[16];
+	unsigned id;
+	raft_configuration_close(&f->meta.conf);
+	raft_configuration_init(&f->meta.conf);
+	raft_core_status(f->core, &before);
+	if (raft_core_snapshot_meta_at(f->core, index, &f->meta) != 0) {
+		test_fail(__FILE__, __LINE__, "meta at %llu: not found",
+			  (unsigned long long)index);
+	}
+	ASSERT_EQ_U64(f->meta.index, index);
+	ASSERT_EQ_U64(f->meta.term, term);
+	if (f->meta.conf.n != 3) {
+		test_fail(__FILE__, __LINE__,
+			  "meta at %llu: %u members, expected 3",
+			  (unsigned long long)index, f->meta.conf.n);
+	}
+	for (id = 1; id <= 3; id++) {
+		snprintf(address, sizeof(address), "%s%u", prefix, id);
+		ASSERT_EQ_STR(address_of(&f->meta.conf, id), address);
+		ASSERT_EQ_U64(raft_configuration_get(&f->meta.conf, id)->role,
+			      RAFT_VOTER);
+	}
+	raft_core_status(f->core, &after);
+	ASSERT_EQ_MEM(&after, &before, sizeof(before));
+	ASSERT_FALSE(raft_core_has_ready(f->core));
+}
+
+/* Asserts RAFT_ENOTFOUND at index, with meta left empty. */
+static void assert_meta_not_found(struct meta_at_fixture *f, raft_index index)
+{
+	raft_configuration_close(&f->meta.conf);
+	memset(&f->meta, 0, sizeof(f->meta));
+	raft_configuration_init(&f->meta.conf);
+	ASSERT_RV(raft_core_snapshot_meta_at(f->core, index, &f->meta),
+		  RAFT_ENOTFOUND);
+	ASSERT_EQ_U64(f->meta.index, 0);
+	ASSERT_EQ_U64(f->meta.term, 0);
+	ASSERT_EQ_U64(f->meta.conf.n, 0);
+}
+
+TEST(meta_at, gives_the_term_and_configuration_at_each_index)
+{
+	raft_index i;
+	meta_at_new(f);
+	/* B is in force now; A was up to 4. */
+	ASSERT_EQ_STR(address_of(raft_core_configuration(f->core), 2), "b2");
+	for (i = 1; i <= 4; i++) {
+		assert_meta_at(f, i, 1, "a");
+	}
+	for (i = 5; i <= 12; i++) {
+		assert_meta_at(f, i, 2, "b");
+	}
+	ASSERT_EQ_STR(address_of(raft_core_configuration(f->core), 2), "b2");
+}
+
+TEST(meta_at, index_beyond_the_last_or_zero_is_not_found)
+{
+	meta_at_new(f);
+	assert_meta_not_found(f, 13);
+	assert_meta_not_found(f, 1000);
+	assert_meta_not_found(f, 0);
+}
+
+TEST(meta_at, compacted_index_is_not_found)
+{
+	raft_index i;
+	meta_at_new(f);
+	ASSERT_OK(raft_core_snapshot_taken(f->core, 8, 0));
+	/* 8 is the snapshot's own index: its term is known, its entry is
+	 * gone. */
+	for (i = 1; i <= 8; i++) {
+		assert_meta_not_found(f, i);
+	}
+	/* CONF B was compacted: its configuration comes from the snapshot. */
+	assert_meta_at(f, 9, 2, "b");
+	assert_meta_at(f, 12, 2, "b");
+	assert_meta_not_found(f, 13);
+}
+
+TEST(meta_at, after_a_restart_from_a_snapshot)
+{
+	tlog_close(&f->log);
+	f->snap.index = 10;
+	f->snap.term = 2;
+	f->snap.conf = f->conf_a;
+	tlog_add(&f->log, 11, 3);
+	tlog_add_conf(&f->log, 12, 3, &f->conf_b);
+	tlog_add(&f->log, 13, 3);
+	f->st.term = 3;
+	f->st.applied = 10;
+	f->st.snapshot = &f->snap;
+	meta_at_new(f);
+	assert_meta_not_found(f, 9);
+	assert_meta_not_found(f, 10);
+	assert_meta_at(f, 11, 3, "a");
+	assert_meta_at(f, 12, 3, "b");
+	assert_meta_at(f, 13, 3, "b");
+	assert_meta_not_found(f, 14);
+}
+
+/* A snapshot at 10 keeping 4 entries of margin: the log holds 7..12 and
+ * no CONF entry (B, at 5, was compacted). The configuration in force at
+ * 7..12 is B, which the snapshot recorded. */
+TEST(meta_at, index_in_the_margin_before_the_snapshot_has_its_configuration)
+{
+	raft_index i;
+	meta_at_new(f);
+	ASSERT_OK(raft_core_snapshot_taken(f->core, 10, 4));
+	ASSERT_EQ_U64(raft_core_term_at(f->core, 6), 2);
+	assert_meta_not_found(f, 6);
+	for (i = 7; i <= 12; i++) {
+		assert_meta_at(f, i, 2, "b");
+	}
+}
+
+/* CONF A at 1, NORMAL 2..7, CONF B at 8, NORMAL 9..12; a snapshot at 10
+ * keeping 4 entries: the log holds 7..12. At 7, A was in force, but its
+ * entry is gone and the snapshot recorded B: the configuration there was
+ * compacted away. */
+TEST(meta_at, index_whose_configuration_was_compacted_is_not_found)
+{
+	tlog_close(&f->log);
+	tlog_add_conf(&f->log, 1, 1, &f->conf_a);
+	tlog_add_range(&f->log, 2, 7, 1);
+	tlog_add_conf(&f->log, 8, 2, &f->conf_b);
+	tlog_add_range(&f->log, 9, 12, 2);
+	meta_at_new(f);
+	ASSERT_OK(raft_core_snapshot_taken(f->core, 10, 4));
+	ASSERT_EQ_U64(raft_core_term_at(f->core, 7), 1);
+	assert_meta_not_found(f, 7);
+	assert_meta_at(f, 8, 2, "b");
+	assert_meta_at(f, 12, 2, "b");
+}
+
+TEST(meta_at, fails_cleanly_without_memory)
+{
+	int k, rv = RAFT_ENOMEM;
+	meta_at_new(f);
+	for (k = 0; rv != 0; k++) {
+		long live = heap_live_count();
+		ASSERT_LT_U64(k, FAULT_K);
+		heap_fault_config(k, 1);
+		rv = raft_core_snapshot_meta_at(f->core, 7, &f->meta);
+		heap_fault_config(-1, 0);
+		if (rv != 0) {
+			ASSERT_RV(rv, RAFT_ENOMEM);
+			ASSERT_EQ_U64(f->meta.conf.n, 0);
+			ASSERT_EQ_INT(heap_live_count(), live);
+		}
+	}
+	/* The configuration is copied: at least one allocation failed. */
+	ASSERT_GT_U64(k, 1);
+	ASSERT_EQ_U64(f->meta.index, 7);
+	ASSERT_EQ_U64(f->meta.term, 2);
+	ASSERT_EQ_STR(address_of(&f->meta.conf, 3), "b3");
+}
+
+static const struct test_case meta_at_cases[] = {
+    TEST_CASE(meta_at, gives_the_term_and_configuration_at_each_index),
+    TEST_CASE(meta_at, index_beyond_the_last_or_zero_is_not_found),
+    TEST_CASE(meta_at, compacted_index_is_not_found),
+    TEST_CASE(meta_at, after_a_restart_from_a_snapshot),
+    TEST_CASE(meta_at,
+	      index_in_the_margin_before_the_snapshot_has_its_configuration),
+    TEST_CASE(meta_at, index_whose_configuration_was_compacted_is_not_found),
+    TEST_CASE(meta_at, fails_cleanly_without_memory),
     TEST_CASES_END,
 };
 
@@ -1453,5 +1680,5 @@ static const struct test_case conf_revert_cases[] = {
     TEST_CASES_END,
 };
 
-TEST_MAIN(TEST_SUITE(taken), TEST_SUITE(send), TEST_SUITE(install),
-	  TEST_SUITE(restart), TEST_SUITE(conf_revert))
+TEST_MAIN(TEST_SUITE(taken), TEST_SUITE(meta_at), TEST_SUITE(send),
+	  TEST_SUITE(install), TEST_SUITE(restart), TEST_SUITE(conf_revert))

@@ -1,12 +1,22 @@
 /* Unit tests of the peer wire format (lib/transport/wire.c). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "raft/transport.h"
 #include "test.h"
+#include "util/endian.h"
 #include "util/heap.h"
 
 #define CLUSTER 0x1234abcdULL
+
+/* Offsets in a frame (include/raft/transport.h): the body of every type
+ * starts after the header and from, to, term. */
+#define BODY_AT	      44
+#define CHUNK_LEN_AT  (BODY_AT + 36) /* u32 length of the bytes */
+#define CHUNK_DATA_AT (BODY_AT + 40)
+#define ACK_STATUS_AT (BODY_AT + 28)
 
 struct wire_fixture {
 	struct raft_entry entries[3];
@@ -49,6 +59,67 @@ static int decode(struct wire_fixture *f, const void *buf, size_t len,
 {
 	raft_wire_message_release(&f->out);
 	return raft_wire_decode(buf, len, CLUSTER, &f->out, errmsg, 256);
+}
+
+/* Makes the length and checksum fields of the first len bytes of the
+ * frame right again after the test changed or cut it, so that the
+ * decoder looks at the body. */
+static void reseal(uint8_t *frame, size_t len)
+{
+	put_le(frame, len - 4, 4);
+	put_le(frame + 4, crc32(0L, frame + 8, (uInt)(len - 8)), 4);
+}
+
+/* Decodes len bytes expecting RAFT_EPROTO with an errmsg containing why,
+ * nothing allocated and the message left zeroed. */
+static void assert_refused(struct wire_fixture *f, const void *buf, size_t len,
+			   const char *why)
+{
+	struct raft_message zero;
+	char err[256] = "";
+	long live;
+	raft_wire_message_release(&f->out);
+	live = heap_live_count();
+	ASSERT_RV(
+	    raft_wire_decode(buf, len, CLUSTER, &f->out, err, sizeof(err)),
+	    RAFT_EPROTO);
+	ASSERT_STR_CONTAINS(err, why);
+	ASSERT_EQ_INT(heap_live_count(), live);
+	memset(&zero, 0, sizeof(zero));
+	ASSERT_EQ_MEM(&f->out, &zero, sizeof(zero));
+}
+
+/* A chunk of a 4 KiB snapshot file: 10 bytes at 1024. The message is
+ * zeroed first, padding included, so that it compares whole. */
+static void chunk_message(struct raft_message *m)
+{
+	static char data[] = "RAFTSNAP\x01\x00";
+	memset(m, 0, sizeof(*m));
+	m->type = RAFT_MSG_SNAPSHOT_CHUNK;
+	m->from = 1;
+	m->to = 3;
+	m->term = 7;
+	m->chunk.index = 900;
+	m->chunk.term = 6;
+	m->chunk.size = 4096;
+	m->chunk.offset = 1024;
+	m->chunk.epoch = 5;
+	m->chunk.data.base = data;
+	m->chunk.data.len = sizeof(data) - 1;
+}
+
+static void ack_message(struct raft_message *m, uint8_t status)
+{
+	memset(m, 0, sizeof(*m));
+	m->type = RAFT_MSG_SNAPSHOT_ACK;
+	m->from = 3;
+	m->to = 1;
+	m->term = 7;
+	m->ack.index = 900;
+	m->ack.term = 6;
+	m->ack.offset = 1034;
+	m->ack.epoch = 5;
+	m->ack.status = status;
 }
 
 static struct raft_message append_message(struct wire_fixture *f)
@@ -162,6 +233,196 @@ TEST(wire, snapshot_round_trips_with_its_configuration)
 		      "127.0.0.1:7004");
 }
 
+TEST(wire, snapshot_chunk_round_trips_with_its_bytes)
+{
+	struct raft_message m;
+	char err[256];
+	long live;
+	chunk_message(&m);
+	encode(f, &m);
+	ASSERT_EQ_U64(f->len, CHUNK_DATA_AT + m.chunk.data.len);
+	live = heap_live_count();
+	ASSERT_OK(decode(f, f->frame, f->len, err));
+	/* The bytes are borrowed from the frame: nothing is allocated. */
+	ASSERT_EQ_INT(heap_live_count(), live);
+	ASSERT_EQ_INT(f->out.type, RAFT_MSG_SNAPSHOT_CHUNK);
+	ASSERT_EQ_U64(f->out.from, 1);
+	ASSERT_EQ_U64(f->out.to, 3);
+	ASSERT_EQ_U64(f->out.term, 7);
+	ASSERT_EQ_U64(f->out.chunk.index, 900);
+	ASSERT_EQ_U64(f->out.chunk.term, 6);
+	ASSERT_EQ_U64(f->out.chunk.size, 4096);
+	ASSERT_EQ_U64(f->out.chunk.offset, 1024);
+	ASSERT_EQ_U64(f->out.chunk.epoch, 5);
+	ASSERT_EQ_U64(f->out.chunk.data.len, 10);
+	ASSERT_TRUE(f->out.chunk.data.base ==
+		    (void *)(f->frame + CHUNK_DATA_AT));
+	ASSERT_EQ_MEM(f->out.chunk.data.base, m.chunk.data.base, 10);
+}
+
+TEST(wire, snapshot_chunk_round_trips_without_bytes)
+{
+	struct raft_message ms[2];
+	char err[256];
+	unsigned i;
+	memset(ms, 0, sizeof(ms));
+	/* The last (empty) chunk of a file, and an empty file. */
+	ms[0].type = RAFT_MSG_SNAPSHOT_CHUNK;
+	ms[0].chunk.index = 900;
+	ms[0].chunk.term = 6;
+	ms[0].chunk.size = 4096;
+	ms[0].chunk.offset = 4096;
+	ms[0].chunk.epoch = 0xffffffffu;
+	ms[1].type = RAFT_MSG_SNAPSHOT_CHUNK;
+	ms[1].chunk.index = 1;
+	ms[1].chunk.term = 1;
+	for (i = 0; i < 2; i++) {
+		ms[i].from = 1;
+		ms[i].to = 2;
+		ms[i].term = 8;
+		encode(f, &ms[i]);
+		ASSERT_EQ_U64(f->len, CHUNK_DATA_AT);
+		ASSERT_OK(decode(f, f->frame, f->len, err));
+		ASSERT_NULL(f->out.chunk.data.base);
+		ASSERT_EQ_MEM(&f->out, &ms[i], sizeof(ms[i]));
+	}
+}
+
+TEST(wire, snapshot_ack_round_trips_with_each_status)
+{
+	static const uint8_t statuses[] = {RAFT_SNAPSHOT_ACK_NEXT,
+					   RAFT_SNAPSHOT_ACK_DONE,
+					   RAFT_SNAPSHOT_ACK_REJECTED};
+	char err[256];
+	unsigned i;
+	for (i = 0; i < sizeof(statuses); i++) {
+		struct raft_message m;
+		ack_message(&m, statuses[i]);
+		encode(f, &m);
+		ASSERT_EQ_U64(f->len, ACK_STATUS_AT + 1);
+		ASSERT_OK(decode(f, f->frame, f->len, err));
+		ASSERT_EQ_INT(f->out.type, RAFT_MSG_SNAPSHOT_ACK);
+		ASSERT_EQ_U64(f->out.ack.index, 900);
+		ASSERT_EQ_U64(f->out.ack.term, 6);
+		ASSERT_EQ_U64(f->out.ack.offset, 1034);
+		ASSERT_EQ_U64(f->out.ack.epoch, 5);
+		ASSERT_EQ_INT(f->out.ack.status, statuses[i]);
+		ASSERT_EQ_MEM(&f->out, &m, sizeof(m));
+	}
+}
+
+TEST(wire, snapshot_chunk_length_must_match_the_frame)
+{
+	struct raft_message m;
+	chunk_message(&m);
+	encode(f, &m);
+	/* One byte more than the frame holds, and one byte less. */
+	put_le(f->frame + CHUNK_LEN_AT, m.chunk.data.len + 1, 4);
+	reseal(f->frame, f->len);
+	assert_refused(f, f->frame, f->len, "snapshot_chunk frame");
+	put_le(f->frame + CHUNK_LEN_AT, m.chunk.data.len - 1, 4);
+	reseal(f->frame, f->len);
+	assert_refused(f, f->frame, f->len, "snapshot_chunk frame");
+	put_le(f->frame + CHUNK_LEN_AT, 0xffffffffu, 4);
+	reseal(f->frame, f->len);
+	assert_refused(f, f->frame, f->len, "snapshot_chunk frame");
+}
+
+TEST(wire, snapshot_chunk_beyond_the_file_size_is_refused)
+{
+	struct raft_message m;
+	char err[256];
+	chunk_message(&m);
+	/* offset + length one past the size. */
+	m.chunk.offset = m.chunk.size - m.chunk.data.len + 1;
+	encode(f, &m);
+	assert_refused(f, f->frame, f->len, "beyond its size 4096");
+	/* Ending exactly at the size is fine. */
+	m.chunk.offset = m.chunk.size - m.chunk.data.len;
+	encode(f, &m);
+	ASSERT_OK(decode(f, f->frame, f->len, err));
+	/* offset + length wrapping around 2^64. */
+	m.chunk.offset = UINT64_MAX - 2;
+	m.chunk.size = UINT64_MAX;
+	encode(f, &m);
+	assert_refused(f, f->frame, f->len, "beyond its size");
+}
+
+TEST(wire, snapshot_chunk_offset_beyond_the_file_size_is_refused)
+{
+	struct raft_message m;
+	chunk_message(&m);
+	m.chunk.data.len = 0;
+	m.chunk.offset = m.chunk.size + 1;
+	encode(f, &m);
+	assert_refused(f, f->frame, f->len, "at 4097 beyond its size 4096");
+	chunk_message(&m);
+	m.chunk.offset = UINT64_MAX;
+	encode(f, &m);
+	assert_refused(f, f->frame, f->len, "beyond its size 4096");
+}
+
+TEST(wire, snapshot_ack_with_an_unknown_status_is_refused)
+{
+	struct raft_message m;
+	ack_message(&m, 3);
+	encode(f, &m);
+	assert_refused(f, f->frame, f->len,
+		       "snapshot_ack frame has unknown "
+		       "flags 3");
+	f->frame[ACK_STATUS_AT] = 0xff;
+	reseal(f->frame, f->len);
+	assert_refused(f, f->frame, f->len, "unknown flags 255");
+}
+
+/* Every cut of the frame of a `type` message is refused: as it is (the
+ * length field then disagrees), and resealed so that the body decoder
+ * sees the cut. So is one byte too many. */
+static void assert_every_cut_refused(struct wire_fixture *f, const char *type)
+{
+	uint8_t *frame = malloc(f->len + 1);
+	char truncated[64];
+	size_t cut;
+	ASSERT_NOT_NULL(frame);
+	snprintf(truncated, sizeof(truncated), "%s frame truncated", type);
+	for (cut = 0; cut < f->len; cut++) {
+		assert_refused(f, f->frame, cut,
+			       cut < 4 ? "frame truncated" : "frame length");
+		if (cut < 8) {
+			continue;
+		}
+		memcpy(frame, f->frame, cut);
+		reseal(frame, cut);
+		/* Cut before its type byte, a frame cannot name its type. */
+		assert_refused(f, frame, cut,
+			       cut < 10 ? "frame truncated" : truncated);
+	}
+	memcpy(frame, f->frame, f->len);
+	frame[f->len] = 0;
+	reseal(frame, f->len + 1);
+	assert_refused(f, frame, f->len + 1, type);
+	free(frame);
+}
+
+TEST(wire, snapshot_chunk_truncations_are_refused)
+{
+	struct raft_message m;
+	chunk_message(&m);
+	encode(f, &m);
+	assert_every_cut_refused(f, "snapshot_chunk");
+	m.chunk.data.len = 0;
+	encode(f, &m);
+	assert_every_cut_refused(f, "snapshot_chunk");
+}
+
+TEST(wire, snapshot_ack_truncations_are_refused)
+{
+	struct raft_message m;
+	ack_message(&m, RAFT_SNAPSHOT_ACK_DONE);
+	encode(f, &m);
+	assert_every_cut_refused(f, "snapshot_ack");
+}
+
 TEST(wire, frame_len_waits_for_a_whole_header)
 {
 	struct raft_message m = append_message(f);
@@ -260,6 +521,15 @@ static const struct test_case wire_cases[] = {
     TEST_CASE(wire, append_round_trips_with_entries),
     TEST_CASE(wire, every_type_round_trips),
     TEST_CASE(wire, snapshot_round_trips_with_its_configuration),
+    TEST_CASE(wire, snapshot_chunk_round_trips_with_its_bytes),
+    TEST_CASE(wire, snapshot_chunk_round_trips_without_bytes),
+    TEST_CASE(wire, snapshot_ack_round_trips_with_each_status),
+    TEST_CASE(wire, snapshot_chunk_length_must_match_the_frame),
+    TEST_CASE(wire, snapshot_chunk_beyond_the_file_size_is_refused),
+    TEST_CASE(wire, snapshot_chunk_offset_beyond_the_file_size_is_refused),
+    TEST_CASE(wire, snapshot_ack_with_an_unknown_status_is_refused),
+    TEST_CASE(wire, snapshot_chunk_truncations_are_refused),
+    TEST_CASE(wire, snapshot_ack_truncations_are_refused),
     TEST_CASE(wire, frame_len_waits_for_a_whole_header),
     TEST_CASE(wire, frame_len_refuses_frames_over_the_limit),
     TEST_CASE(wire, every_truncation_is_refused),
