@@ -756,14 +756,10 @@ int raft_snapshot_receiver_commit(struct raft_snapshot_receiver *r, char *path,
 	}
 	close(r->fd);
 	r->fd = -1;
-	if (rename(r->part_path, r->path) != 0 || fsync_dir(r->dir) != 0) {
-		rv = errno_code(errno);
-		snprintf(errmsg, errmsg_len, "finish snapshot %s: %s", r->path,
-			 strerror(errno));
-		receiver_free(r);
-		return rv;
-	}
-	rv = raft_snapshot_reader_open(r->path, &reader, errmsg, errmsg_len);
+	/* Checked before it takes the final name: a bad transfer must not
+	 * replace a good file of the same snapshot. */
+	rv = raft_snapshot_reader_open(r->part_path, &reader, errmsg,
+				       errmsg_len);
 	if (rv == 0) {
 		const struct raft_snapshot_meta *m =
 		    raft_snapshot_reader_meta(reader);
@@ -787,7 +783,16 @@ int raft_snapshot_receiver_commit(struct raft_snapshot_receiver *r, char *path,
 		raft_snapshot_reader_close(reader);
 	}
 	if (rv == RAFT_ECORRUPT) {
-		unlink(r->path);
+		unlink(r->part_path);
+	}
+	if (rv == 0 &&
+	    (rename(r->part_path, r->path) != 0 || fsync_dir(r->dir) != 0)) {
+		rv = errno_code(errno);
+		snprintf(errmsg, errmsg_len, "finish snapshot %s: %s", r->path,
+			 strerror(errno));
+		if (meta != NULL) {
+			raft_configuration_close(&meta->conf);
+		}
 	}
 	if (rv == 0) {
 		snprintf(path, path_len, "%s", r->path);

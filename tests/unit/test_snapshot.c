@@ -1579,7 +1579,7 @@ static const struct test_case restart_cases[] = {
 };
 
 /* ------------------------------------------------------------------------
- * Known bugs (reported, not fixed yet; run by name: they fail)
+ * Regressions: the configuration after installs and truncations
  * ------------------------------------------------------------------------ */
 
 struct conf_revert_fixture {
