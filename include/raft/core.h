@@ -140,13 +140,15 @@ enum raft_message_type {
 	RAFT_MSG_HEARTBEAT_RESP = 6,
 	RAFT_MSG_TIMEOUT_NOW = 7, /* leadership transfer: campaign at once */
 	RAFT_MSG_SNAPSHOT = 8,	  /* InstallSnapshot: the metadata (below) */
+	RAFT_MSG_READ_INDEX = 9,  /* a follower asks the leader for a read */
+	RAFT_MSG_READ_INDEX_RESP = 10,
 	/* The snapshot's bytes, streamed by the runtimes beside the core
 	 * (never stepped into it). */
-	RAFT_MSG_SNAPSHOT_CHUNK = 9,
-	RAFT_MSG_SNAPSHOT_ACK = 10,
+	RAFT_MSG_SNAPSHOT_CHUNK = 11,
+	RAFT_MSG_SNAPSHOT_ACK = 12,
 };
-#define RAFT_MSG_CORE_MAX 8  /* the last type the core takes */
-#define RAFT_MSG_TYPE_MAX 10 /* the last type on the wire */
+#define RAFT_MSG_CORE_MAX 10 /* the last type the core takes */
+#define RAFT_MSG_TYPE_MAX 12 /* the last type on the wire */
 
 struct raft_msg_vote {
 	raft_index last_log_index;
@@ -205,6 +207,19 @@ struct raft_msg_snapshot {
 	struct raft_snapshot_meta meta;
 };
 
+/* Follower read: the follower's ctx travels to the leader and back with
+ * the read index (ok false: the receiver is not the leader, or lost
+ * leadership before the read was confirmed). */
+struct raft_msg_read_index {
+	uint64_t ctx;
+};
+
+struct raft_msg_read_index_resp {
+	uint64_t ctx;
+	raft_index index;
+	bool ok;
+};
+
 /* A piece of the snapshot file at (index, term), size bytes in all, from
  * offset on. epoch counts the sender's restarts of this transfer: acks
  * echo it, so the sender can ignore those about chunks it gave up on. */
@@ -252,6 +267,8 @@ struct raft_message {
 		struct raft_msg_heartbeat heartbeat;
 		struct raft_msg_heartbeat_resp heartbeat_resp;
 		struct raft_msg_snapshot snapshot;
+		struct raft_msg_read_index read_index;
+		struct raft_msg_read_index_resp read_index_resp;
 		struct raft_msg_snapshot_chunk chunk;
 		struct raft_msg_snapshot_ack ack;
 	};
@@ -296,11 +313,17 @@ struct raft_core_config {
 	size_t max_append_bytes;
 	/* Seeds the core's private PRNG (randomized election timeouts). */
 	uint64_t random_seed;
+	/* Lease reads: how many ticks two nodes' clocks may drift apart
+	 * within an election timeout. The lease lasts election_ticks -
+	 * clock_drift_ticks - 1 ticks (one more for the tick granularity)
+	 * from when a round a quorum acknowledged was sent; 0 or less: no
+	 * lease reads. Needs check_quorum (leader stickiness). */
+	unsigned clock_drift_ticks;
 };
 
 /* Fills a config with the defaults: election_ticks 10, heartbeat_ticks 1,
  * pre_vote and check_quorum on, 256 messages / 0 bytes in flight, 1024
- * entries / 1 MiB per message. */
+ * entries / 1 MiB per message, a clock drift of 1 tick. */
 RAFT_API void raft_core_config_defaults(struct raft_core_config *config,
 					raft_id id);
 
@@ -378,9 +401,31 @@ RAFT_API int raft_core_propose(struct raft_core *core,
  * raft_read with this ctx and the read index comes out in a ready batch;
  * the read may be served once the state machine applied that index. If
  * leadership is lost first, the read comes out with status
- * RAFT_ELEADERCHANGED. Errors: RAFT_ENOTLEADER, RAFT_ENOMEM. */
+ * RAFT_ELEADERCHANGED.
+ *
+ * On a follower (follower read) the request goes to the leader it knows,
+ * which confirms its leadership the same way and answers with its read
+ * index; the read comes out the same way, with status RAFT_ELEADERCHANGED
+ * if the leader refused, or RAFT_ETIMEDOUT without an answer within an
+ * election timeout. Errors: RAFT_ENOTLEADER (a leader-less node, a
+ * candidate), RAFT_ENOMEM. */
 RAFT_API int raft_core_read_index(struct raft_core *core,
 				  uint64_t ctx) RAFT_WARN_UNUSED;
+
+/* Lease read (thesis 6.4.1): if this leader holds a lease now — a quorum
+ * acknowledged a heartbeat round it sent less than the lease ago, it
+ * committed an entry of its term, and it started no leadership transfer in
+ * this term — *index is its commit index (a read served once the state
+ * machine applied it is linearizable, without a round trip), and
+ * *wait_free_from is the applied index from which the state machine may be
+ * read at once (a wait-free read): the leader's first entry of the term,
+ * or the highest read index handed out to any read so far if higher (a
+ * follower read may have seen an entry this leader has not applied yet).
+ * The runtime's ticks must follow a monotonic clock. Errors:
+ * RAFT_ENOTLEADER, RAFT_EBUSY (no lease now: use raft_core_read_index()). */
+RAFT_API int raft_core_read_lease(const struct raft_core *core,
+				  raft_index *index,
+				  raft_index *wait_free_from) RAFT_WARN_UNUSED;
 
 /* Hands leadership to a voter (0: the most up-to-date live one). The
  * leader stops taking proposals, brings the target up to date and sends it

@@ -156,12 +156,18 @@ RAFT_API int raft_node_apply(struct raft_node *node,
 			     void *arg) RAFT_WARN_UNUSED;
 
 /* status: 0 once the state machine applied the read index, so that a read
- * of it now is linearizable; RAFT_ELEADERCHANGED, RAFT_ESHUTDOWN. */
+ * of it now is linearizable; RAFT_ELEADERCHANGED, RAFT_ETIMEDOUT (a
+ * follower read without an answer), RAFT_ESHUTDOWN. */
 typedef void (*raft_read_cb)(void *arg, int status, raft_index index);
 
-/* Starts a ReadIndex read (leader only). The callback is called exactly
- * once, later, unless an error is returned. Errors: RAFT_ENOTLEADER,
- * RAFT_ESHUTDOWN, RAFT_ENOMEM. */
+/* Starts a ReadIndex read. On the leader, it confirms its leadership with a
+ * heartbeat round; on a follower (follower read) the leader it knows does
+ * that and sends the read index back, and the follower answers once it
+ * applied that index: reading this node's state machine then is
+ * linearizable. The callback is called exactly once, later, unless an
+ * error is returned; its status may also be RAFT_ETIMEDOUT (a follower got
+ * no answer within an election timeout). Errors: RAFT_ENOTLEADER (no
+ * leader known), RAFT_ESHUTDOWN, RAFT_ENOMEM. */
 RAFT_API int raft_node_read_index(struct raft_node *node, raft_read_cb cb,
 				  void *arg) RAFT_WARN_UNUSED;
 
@@ -199,6 +205,22 @@ RAFT_API int raft_node_promote(struct raft_node *node, raft_id id,
 RAFT_API int
 raft_node_reset_peers(struct raft_node *node,
 		      const struct raft_configuration *conf) RAFT_WARN_UNUSED;
+
+/* A lease read (raft_core_read_lease()): on a leader that holds a lease,
+ * the read index is its commit index at once, no round trip; otherwise
+ * (no lease now, a follower) it is raft_node_read_index(). The callback is
+ * as for raft_node_read_index(). The lease is measured on the monotonic
+ * clock: a loop that stalled catches up its ticks first. */
+RAFT_API int raft_node_read_lease(struct raft_node *node, raft_read_cb cb,
+				  void *arg) RAFT_WARN_UNUSED;
+
+/* A wait-free read: returns 0 if the state machine may be read right now,
+ * on this thread, linearizably — this node leads with a lease and applied
+ * both its first entry of the term and every read index handed out.
+ * Otherwise RAFT_ENOTLEADER, RAFT_EBUSY (use raft_node_read_lease()),
+ * RAFT_ESHUTDOWN. The state machine must then be read as of its applied
+ * state (apply runs on another thread: read a consistent view). */
+RAFT_API int raft_node_read_now(struct raft_node *node) RAFT_WARN_UNUSED;
 
 /* Hands leadership over (see raft_core_transfer_leader()). */
 RAFT_API int raft_node_transfer_leader(struct raft_node *node,

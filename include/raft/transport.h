@@ -25,6 +25,8 @@
  *     snapshot:       u64 index, u64 term, u32 length, the configuration
  *                     (raft_configuration_encode()); the snapshot's data
  *                     travels beside, as the runtime streams it
+ *     read_index:     u64 ctx
+ *     read_index_resp: u64 ctx, u64 index, u8 ok
  *     snapshot_chunk: u64 index, u64 term, u64 size, u64 offset,
  *                     u32 epoch, u32 length, the bytes (offset + length
  *                     <= size)

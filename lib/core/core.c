@@ -25,6 +25,7 @@ void raft_core_config_defaults(struct raft_core_config *config, raft_id id)
 	config->max_append_entries = 1024;
 	config->max_append_bytes = 1024 * 1024;
 	config->random_seed = id;
+	config->clock_drift_ticks = 1;
 }
 
 const char *raft_message_type_name(uint8_t type)
@@ -46,6 +47,10 @@ const char *raft_message_type_name(uint8_t type)
 		return "timeout_now";
 	case RAFT_MSG_SNAPSHOT:
 		return "snapshot";
+	case RAFT_MSG_READ_INDEX:
+		return "read_index";
+	case RAFT_MSG_READ_INDEX_RESP:
+		return "read_index_resp";
 	case RAFT_MSG_SNAPSHOT_CHUNK:
 		return "snapshot_chunk";
 	case RAFT_MSG_SNAPSHOT_ACK:
@@ -463,6 +468,7 @@ void raft_core_free(struct raft_core *core)
 	raft_configuration_close(&core->snapshot.conf);
 	log_close(&core->log);
 	raft_free(core->reads);
+	raft_free(core->freads);
 	raft_free(core->done_reads);
 	raft_free(core);
 }
@@ -480,6 +486,7 @@ void raft_core_tick(struct raft_core *core)
 	} else {
 		election_tick(core);
 	}
+	read_tick(core);
 }
 
 /* Checks what a message says about itself before anything is changed. */
@@ -551,6 +558,11 @@ static void answer_stale(struct raft_core *core, const struct raft_message *m)
 		resp.type = RAFT_MSG_VOTE_RESP;
 		resp.vote_resp.pre_vote = m->vote.pre_vote;
 		resp.vote_resp.granted = false;
+		break;
+	case RAFT_MSG_READ_INDEX:
+		resp.type = RAFT_MSG_READ_INDEX_RESP;
+		resp.read_index_resp.ctx = m->read_index.ctx;
+		resp.read_index_resp.ok = false;
 		break;
 	default:
 		return; /* stale answers carry nothing new */
@@ -638,6 +650,12 @@ static int step_dispatch(struct raft_core *core, const struct raft_message *m)
 		break;
 	case RAFT_MSG_SNAPSHOT:
 		return replication_recv_snapshot(core, m);
+	case RAFT_MSG_READ_INDEX:
+		read_recv_request(core, m);
+		break;
+	case RAFT_MSG_READ_INDEX_RESP:
+		read_recv_response(core, m);
+		break;
 	}
 	return 0;
 }
@@ -693,9 +711,15 @@ int raft_core_read_index(struct raft_core *core, uint64_t ctx)
 {
 	NOT_IN_READY(core);
 	if (core->role != RAFT_LEADER) {
-		return RAFT_ENOTLEADER;
+		return read_follower_request(core, ctx);
 	}
-	return read_request(core, ctx);
+	return read_request(core, ctx, 0);
+}
+
+int raft_core_read_lease(const struct raft_core *core, raft_index *index,
+			 raft_index *wait_free_from)
+{
+	return read_lease(core, index, wait_free_from);
 }
 
 int raft_core_transfer_leader(struct raft_core *core, raft_id to)
@@ -738,6 +762,10 @@ int raft_core_transfer_leader(struct raft_core *core, raft_id to)
 	}
 	core->transfer_to = pr->id;
 	core->transfer_elapsed = 0;
+	/* The target may win an election the lease does not know about
+	 * (TimeoutNow bypasses leader stickiness), even after the transfer
+	 * timed out. */
+	core->lease_forbidden = true;
 	if (pr->match == log_last_index(&core->log)) {
 		struct raft_message tn = {0};
 		tn.type = RAFT_MSG_TIMEOUT_NOW;

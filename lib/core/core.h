@@ -15,7 +15,17 @@ struct pending_read {
 	uint64_t ctx;
 	raft_index index;
 	uint64_t seq; /* heartbeat round that must reach a quorum */
+	raft_id from; /* a follower's read: answer it there; 0: local */
 };
+
+/* A follower's read waiting for the leader's answer. */
+struct follower_read {
+	uint64_t ctx;
+	uint64_t tick; /* when it was sent */
+};
+
+/* Ticks at which the last heartbeat rounds started (by seq modulo). */
+#define ROUND_TICKS 64
 
 /* A growable array of outgoing messages. */
 struct outbox {
@@ -64,10 +74,19 @@ struct raft_core {
 	uint64_t seq;		/* current heartbeat round */
 	bool round_unsent;	/* round seq has not been handed out yet */
 	bool committed_in_term; /* an entry of this term is committed */
-	raft_id transfer_to;	/* leadership transfer under way */
+	raft_index term_start;	/* the index of this term's first entry */
+	raft_index read_floor;	/* the highest read index handed out */
+	bool lease_forbidden;	/* a transfer was started in this term */
+	uint64_t round_ticks[ROUND_TICKS];
+	raft_id transfer_to; /* leadership transfer under way */
 	struct pending_read *reads;
 	size_t n_reads;
 	size_t cap_reads;
+
+	/* Follower reads sent to the leader. */
+	struct follower_read *freads;
+	size_t n_freads;
+	size_t cap_freads;
 
 	/* Output waiting for the next ready batch. */
 	struct outbox msgs;  /* may leave now */

@@ -83,10 +83,16 @@ static void become_leader(struct raft_core *core)
 	core->heartbeat_elapsed = 0;
 	core->transfer_to = 0;
 	core->committed_in_term = false;
+	core->lease_forbidden = false;
 	replication_reset_leader(core);
+	/* The appends of the no-op start a round of their own: their acks
+	 * prove leadership (and give a lease) from now on. */
+	core->seq++;
+	core->round_ticks[core->seq % ROUND_TICKS] = core->ticks;
 	/* A no-op of the new term lets the leader commit everything before
 	 * it (section 5.4.2) and learn its commit index for reads (6.4). */
 	log_append_ref(&core->log, core->term, RAFT_ENTRY_NOOP, empty);
+	core->term_start = log_last_index(&core->log);
 	/* A single voter commits on its own as soon as the no-op is durable. */
 	replication_maybe_commit(core);
 }

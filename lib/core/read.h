@@ -4,8 +4,24 @@
 
 #include "core/core.h"
 
-/* Queues a read (leader only). Errors: RAFT_ENOMEM. */
-int read_request(struct raft_core *core, uint64_t ctx);
+/* Queues a read (leader only): a local one (from 0) or a follower's.
+ * Errors: RAFT_ENOMEM. */
+int read_request(struct raft_core *core, uint64_t ctx, raft_id from);
+
+/* raft_core_read_lease(). */
+int read_lease(const struct raft_core *core, raft_index *index,
+	       raft_index *term_start);
+
+/* A follower sends its read to the leader. Errors: RAFT_ENOTLEADER (no
+ * leader known), RAFT_ENOMEM. */
+int read_follower_request(struct raft_core *core, uint64_t ctx);
+
+/* The leader got a follower's read; the follower got the answer. */
+void read_recv_request(struct raft_core *core, const struct raft_message *m);
+void read_recv_response(struct raft_core *core, const struct raft_message *m);
+
+/* Follower reads unanswered for an election timeout fail. */
+void read_tick(struct raft_core *core);
 
 /* Releases the reads whose round a quorum acknowledged. */
 void read_check(struct raft_core *core);

@@ -23,6 +23,7 @@ void replication_heartbeat_round(struct raft_core *core)
 	unsigned i;
 	core->seq++;
 	core->round_unsent = true;
+	core->round_ticks[core->seq % ROUND_TICKS] = core->ticks;
 	for (i = 0; i < core->conf.n; i++) {
 		struct progress *pr = &core->prs[i];
 		struct raft_message m = {0};

@@ -147,6 +147,8 @@ struct raft_node {
 	raft_index applied; /* the state machine holds entries up to here */
 	raft_index thread_applied; /* the same, as the apply thread sees it */
 	unsigned election_ticks;
+	uint64_t clock_start_ms; /* monotonic, when the node started */
+	uint64_t ticks_done;	 /* core ticks so far */
 
 	/* Snapshots. */
 	char *snap_dir;

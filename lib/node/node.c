@@ -680,6 +680,33 @@ static void on_ready(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	process_ready(arg);
+	reads_serve(arg); /* lease reads known at once */
+}
+
+static uint64_t monotonic_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Ticks the core once per tick_ms of the monotonic clock since the start,
+ * catching up after a stalled loop: the core's time (elections, check
+ * quorum, the lease) never runs behind the real one by a whole tick. */
+static bool catch_up_ticks(struct raft_node *node)
+{
+	uint64_t due = (monotonic_ms() - node->clock_start_ms) / node->tick_ms;
+	bool ticked = false;
+	if (node->fatal != NULL) {
+		return false;
+	}
+	while (node->ticks_done < due) {
+		node->ticks_done++;
+		raft_core_tick(node->core);
+		snapshot_tick(node);
+		ticked = true;
+	}
+	return ticked;
 }
 
 static void on_tick(evutil_socket_t fd, short what, void *arg)
@@ -687,8 +714,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	struct raft_node *node = arg;
 	(void)fd;
 	(void)what;
-	raft_core_tick(node->core);
-	snapshot_tick(node);
+	catch_up_ticks(node);
 	process_ready(node);
 }
 
@@ -987,6 +1013,62 @@ int raft_node_read_index(struct raft_node *node, raft_read_cb cb, void *arg)
 	r->arg = arg;
 	node_schedule(node);
 	return 0;
+}
+
+/* Queues a read whose index is known: answered once applied. */
+static int push_known_read(struct raft_node *node, raft_index index,
+			   raft_read_cb cb, void *arg)
+{
+	struct read_req *r;
+	if (node->n_reads == node->cap_reads) {
+		size_t cap = node->cap_reads ? node->cap_reads * 2 : 64;
+		r = raft_realloc(node->reads, cap * sizeof(*r));
+		if (r == NULL) {
+			return RAFT_ENOMEM;
+		}
+		node->reads = r;
+		node->cap_reads = cap;
+	}
+	r = &node->reads[node->n_reads++];
+	r->ctx = ++node->next_ctx;
+	r->index = index;
+	r->known = true;
+	r->cb = cb;
+	r->arg = arg;
+	node_schedule(node);
+	return 0;
+}
+
+int raft_node_read_lease(struct raft_node *node, raft_read_cb cb, void *arg)
+{
+	raft_index index, wait_free;
+	if (node->fatal != NULL) {
+		return RAFT_ESHUTDOWN;
+	}
+	if (catch_up_ticks(node)) {
+		node_schedule(node);
+	}
+	if (raft_core_read_lease(node->core, &index, &wait_free) != 0) {
+		return raft_node_read_index(node, cb, arg);
+	}
+	return push_known_read(node, index, cb, arg);
+}
+
+int raft_node_read_now(struct raft_node *node)
+{
+	raft_index index, wait_free;
+	int rv;
+	if (node->fatal != NULL) {
+		return RAFT_ESHUTDOWN;
+	}
+	if (catch_up_ticks(node)) {
+		node_schedule(node);
+	}
+	rv = raft_core_read_lease(node->core, &index, &wait_free);
+	if (rv != 0) {
+		return rv;
+	}
+	return node->applied >= wait_free ? 0 : RAFT_EBUSY;
 }
 
 int raft_node_transfer_leader(struct raft_node *node, raft_id to)
@@ -1304,6 +1386,7 @@ int raft_node_new(struct event_base *base, const struct raft_node_config *c,
 	node->on_state_change_arg = c->on_state_change_arg;
 	node->wake_pipe[0] = node->wake_pipe[1] = -1;
 	node->election_ticks = c->election_ticks;
+	node->clock_start_ms = monotonic_ms();
 	node->snap_entries = c->snapshot_entries;
 	node->snap_bytes = c->snapshot_bytes;
 	node->snap_trailing = c->snapshot_trailing;

@@ -35,6 +35,10 @@ static size_t body_len(const struct raft_message *m)
 	case RAFT_MSG_SNAPSHOT:
 		return len + 20 +
 		       raft_configuration_encoded_size(&m->snapshot.meta.conf);
+	case RAFT_MSG_READ_INDEX:
+		return len + 8;
+	case RAFT_MSG_READ_INDEX_RESP:
+		return len + 17;
 	case RAFT_MSG_SNAPSHOT_CHUNK:
 		return len + 40 + m->chunk.data.len;
 	case RAFT_MSG_SNAPSHOT_ACK:
@@ -120,6 +124,14 @@ void raft_wire_encode(const struct raft_message *m, uint64_t cluster_id,
 		p += clen;
 		break;
 	}
+	case RAFT_MSG_READ_INDEX:
+		p = put_le(p, m->read_index.ctx, 8);
+		break;
+	case RAFT_MSG_READ_INDEX_RESP:
+		p = put_le(p, m->read_index_resp.ctx, 8);
+		p = put_le(p, m->read_index_resp.index, 8);
+		p = put_le(p, m->read_index_resp.ok ? 1 : 0, 1);
+		break;
 	case RAFT_MSG_SNAPSHOT_CHUNK:
 		p = put_le(p, m->chunk.index, 8);
 		p = put_le(p, m->chunk.term, 8);
@@ -342,6 +354,18 @@ int raft_wire_decode(const void *buf, size_t len, uint64_t cluster_id,
 		c.left = 0;
 		break;
 	}
+	case RAFT_MSG_READ_INDEX:
+		TAKE(&c, 8, m->read_index.ctx);
+		break;
+	case RAFT_MSG_READ_INDEX_RESP:
+		TAKE(&c, 8, m->read_index_resp.ctx);
+		TAKE(&c, 8, m->read_index_resp.index);
+		TAKE(&c, 1, flags);
+		if (flags > 1) {
+			goto bad_flags;
+		}
+		m->read_index_resp.ok = flags == 1;
+		break;
 	case RAFT_MSG_SNAPSHOT_CHUNK:
 		TAKE(&c, 8, m->chunk.index);
 		TAKE(&c, 8, m->chunk.term);

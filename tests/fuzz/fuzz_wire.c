@@ -44,7 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 }
 
 /* One seed per type, plus the extra variants below. */
-#define N_SEEDS (RAFT_MSG_TYPE_MAX + 3)
+#define N_SEEDS (RAFT_MSG_TYPE_MAX + 4)
 
 static void add(struct fuzz_seed *seeds, size_t *n,
 		const struct raft_message *m)
@@ -102,6 +102,17 @@ struct fuzz_seed *fuzz_seeds(size_t *n)
 			m.append.prev_term = 2;
 			m.append.entries = es;
 			m.append.n_entries = 2;
+			break;
+		case RAFT_MSG_READ_INDEX:
+			m.read_index.ctx = 42;
+			break;
+		case RAFT_MSG_READ_INDEX_RESP:
+			m.read_index_resp.ctx = 42;
+			m.read_index_resp.index = 17;
+			m.read_index_resp.ok = true;
+			add(seeds, n, &m);
+			m.read_index_resp.ok = false;
+			m.read_index_resp.index = 0;
 			break;
 		case RAFT_MSG_SNAPSHOT_CHUNK:
 			/* The first chunk of a 300-byte file, then its last,

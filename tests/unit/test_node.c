@@ -454,8 +454,6 @@ TEST(node, a_follower_refuses_proposals)
 	follower = leader(f) % N + 1;
 	ASSERT_RV(raft_node_apply(f->nodes[follower], &b, on_apply, f),
 		  RAFT_ENOTLEADER);
-	ASSERT_RV(raft_node_read_index(f->nodes[follower], on_read, f),
-		  RAFT_ENOTLEADER);
 }
 
 static bool node1_replayed(struct node_fixture *f)
@@ -844,6 +842,16 @@ TEST(node, a_snapshot_on_demand_answers_its_index)
  * Membership
  * ------------------------------------------------------------------------ */
 
+static bool all_10_acked(struct node_fixture *f)
+{
+	return f->acked == 10;
+}
+
+static bool all_50_acked(struct node_fixture *f)
+{
+	return f->acked == 50;
+}
+
 static bool change_done(struct node_fixture *f)
 {
 	return f->acked + f->failed > 0;
@@ -873,6 +881,7 @@ TEST(node, a_joining_learner_catches_up_and_is_promoted)
 	start_all(f);
 	propose(f, 50);
 	run_until(f, all_applied_50, 10000);
+	run_until(f, all_50_acked, 10000);
 	make_config(f, 4, &c, dd, sizeof(dd));
 	c.join = true; /* c.initial: the members to answer */
 	mem_fsm_init(&f->fsms[4]);
@@ -919,6 +928,7 @@ TEST(node, a_removed_leader_hands_over)
 	start_all(f);
 	propose(f, 10); /* changes wait for an entry of the leader's term */
 	run_until(f, all_applied_10, 10000);
+	run_until(f, all_10_acked, 10000);
 	removed = leader(f);
 	apply_change(f, raft_node_remove_member(f->nodes[removed], removed,
 						on_apply, f));
@@ -963,7 +973,51 @@ TEST(node, reset_peers_revives_a_node_that_lost_its_majority)
 	run_until(f, survivor_leads_and_commits, 5000);
 }
 
+/* ------------------------------------------------------------------------
+ * Faster reads
+ * ------------------------------------------------------------------------ */
+
+static bool read_now_ok(struct node_fixture *f)
+{
+	return raft_node_read_now(f->nodes[leader(f)]) == 0;
+}
+
+TEST(node, lease_and_wait_free_reads_on_the_leader)
+{
+	unsigned l, follower;
+	start_all(f);
+	propose(f, 10);
+	run_until(f, all_applied_10, 10000);
+	run_until(f, read_now_ok, 5000);
+	l = leader(f);
+	follower = l % N + 1;
+	ASSERT_RV(raft_node_read_now(f->nodes[follower]), RAFT_ENOTLEADER);
+	f->reads = 0;
+	ASSERT_OK(raft_node_read_lease(f->nodes[l], on_read, f));
+	ASSERT_EQ_U64(f->reads, 0); /* the callback comes later */
+	run_until(f, one_read, 5000);
+	/* A lease read on a follower is a follower read. */
+	f->reads = 0;
+	ASSERT_OK(raft_node_read_lease(f->nodes[follower], on_read, f));
+	run_until(f, one_read, 5000);
+}
+
+TEST(node, a_follower_read_answers_on_the_follower)
+{
+	unsigned follower;
+	start_all(f);
+	propose(f, 10);
+	run_until(f, all_applied_10, 10000);
+	follower = leader(f) % N + 1;
+	f->reads = 0;
+	ASSERT_OK(raft_node_read_index(f->nodes[follower], on_read, f));
+	run_until(f, one_read, 5000);
+	ASSERT_GE_U64(f->fsms[follower].n_normal, 10);
+}
+
 static const struct test_case node_cases[] = {
+    TEST_CASE(node, lease_and_wait_free_reads_on_the_leader),
+    TEST_CASE(node, a_follower_read_answers_on_the_follower),
     TEST_CASE(node, a_joining_learner_catches_up_and_is_promoted),
     TEST_CASE(node, a_removed_leader_hands_over),
     TEST_CASE(node, reset_peers_revives_a_node_that_lost_its_majority),

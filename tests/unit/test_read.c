@@ -285,12 +285,171 @@ TEST(read, check_quorum_step_down_fails_pending_reads)
 	ASSERT_EQ_INT(read_at(f, 1, 0)->status, RAFT_ELEADERCHANGED);
 }
 
-TEST(read, follower_read_is_refused)
+TEST(read, follower_read_goes_through_the_leader)
+{
+	raft_index i;
+	elect_three(f);
+	i = cluster_propose(&f->c, 1, "a");
+	cluster_stabilize(&f->c);
+	ASSERT_OK(raft_core_read_index(cluster_core(&f->c, 2), 5));
+	ASSERT_EQ_U64(cluster_count(&f->c, 2, 1, RAFT_MSG_READ_INDEX), 0);
+	cluster_flush(&f->c, 2);
+	ASSERT_EQ_U64(cluster_count(&f->c, 2, 1, RAFT_MSG_READ_INDEX), 1);
+	cluster_stabilize(&f->c);
+	ASSERT_EQ_U64(n_reads(f, 2), 1);
+	ASSERT_EQ_U64(read_at(f, 2, 0)->ctx, 5);
+	ASSERT_EQ_U64(read_at(f, 2, 0)->index, i);
+	ASSERT_EQ_INT(read_at(f, 2, 0)->status, 0);
+	ASSERT_EQ_U64(n_reads(f, 1), 0); /* nothing comes out on the leader */
+}
+
+TEST(read, follower_read_waits_for_the_leaders_round)
 {
 	elect_three(f);
+	cluster_isolate(&f->c, 3, true);
+	ASSERT_OK(raft_core_read_index(cluster_core(&f->c, 2), 5));
+	cluster_flush(&f->c, 2);
+	cluster_deliver_if(&f->c, 2, 1, RAFT_MSG_READ_INDEX);
+	cluster_flush(&f->c, 1);
+	/* The leader's round has not come back from a quorum yet. */
+	cluster_deliver_if(&f->c, 1, 2, RAFT_MSG_READ_INDEX_RESP);
+	cluster_flush(&f->c, 2);
+	ASSERT_EQ_U64(n_reads(f, 2), 0);
+	cluster_stabilize(&f->c);
+	ASSERT_EQ_U64(n_reads(f, 2), 1);
+	ASSERT_EQ_INT(read_at(f, 2, 0)->status, 0);
+}
+
+TEST(read, follower_read_without_a_leader_is_refused)
+{
+	cluster_bootstrap(&f->c, 3, 0, &f->cfg);
 	ASSERT_RV(raft_core_read_index(cluster_core(&f->c, 2), 1),
 		  RAFT_ENOTLEADER);
 	ASSERT_FALSE(raft_core_has_ready(cluster_core(&f->c, 2)));
+}
+
+TEST(read, follower_read_refused_by_a_non_leader_fails)
+{
+	struct raft_message m = {0};
+	elect_three(f);
+	ASSERT_OK(raft_core_read_index(cluster_core(&f->c, 2), 5));
+	cluster_flush(&f->c, 2);
+	cluster_drop_if(&f->c, 2, 1, RAFT_MSG_READ_INDEX);
+	/* As if it had asked node 3, which does not lead. */
+	m.type = RAFT_MSG_READ_INDEX;
+	m.from = 2;
+	m.to = 3;
+	m.term = cluster_status(&f->c, 2).term;
+	m.read_index.ctx = 5;
+	cluster_step(&f->c, &m);
+	cluster_flush(&f->c, 3);
+	cluster_deliver_if(&f->c, 3, 2, RAFT_MSG_READ_INDEX_RESP);
+	cluster_flush(&f->c, 2);
+	ASSERT_EQ_U64(n_reads(f, 2), 1);
+	ASSERT_EQ_INT(read_at(f, 2, 0)->status, RAFT_ELEADERCHANGED);
+}
+
+TEST(read, follower_read_without_an_answer_times_out)
+{
+	elect_three(f);
+	ASSERT_OK(raft_core_read_index(cluster_core(&f->c, 2), 5));
+	cluster_flush(&f->c, 2);
+	cluster_drop_if(&f->c, 2, 1, RAFT_MSG_READ_INDEX);
+	cluster_tick(&f->c, 2, ET - 1);
+	ASSERT_EQ_U64(n_reads(f, 2), 0);
+	cluster_tick(&f->c, 2, 1);
+	ASSERT_EQ_U64(n_reads(f, 2), 1);
+	ASSERT_EQ_INT(read_at(f, 2, 0)->status, RAFT_ETIMEDOUT);
+}
+
+/* ------------------------------------------------------------------------
+ * Lease reads
+ * ------------------------------------------------------------------------ */
+
+TEST(read, lease_holds_after_a_quorum_acked_a_round)
+{
+	raft_index index, start, i;
+	elect_three(f);
+	i = cluster_propose(&f->c, 1, "a");
+	cluster_stabilize(&f->c);
+	ASSERT_OK(raft_core_read_lease(cluster_core(&f->c, 1), &index, &start));
+	ASSERT_EQ_U64(index, i);
+	ASSERT_EQ_U64(start, 2); /* the leader's no-op */
+	ASSERT_RV(raft_core_read_lease(cluster_core(&f->c, 2), &index, &start),
+		  RAFT_ENOTLEADER);
+}
+
+TEST(read, lease_runs_out_without_acks)
+{
+	raft_index index, start;
+	unsigned k;
+	elect_three(f);
+	cluster_stabilize(&f->c);
+	cluster_isolate(&f->c, 2, true);
+	cluster_isolate(&f->c, 3, true);
+	/* The last acked round left at the last tick: ET - drift - 1 ticks
+	 * of lease from then. */
+	for (k = 0; k + 1 < ET - 1 - 1; k++) {
+		cluster_tick(&f->c, 1, 1);
+		ASSERT_OK(raft_core_read_lease(cluster_core(&f->c, 1), &index,
+					       &start));
+	}
+	cluster_tick(&f->c, 1, 1);
+	ASSERT_RV(raft_core_read_lease(cluster_core(&f->c, 1), &index, &start),
+		  RAFT_EBUSY);
+	/* Acks renew it. */
+	cluster_isolate(&f->c, 2, false);
+	cluster_tick(&f->c, 1, 1);
+	cluster_stabilize(&f->c);
+	ASSERT_OK(raft_core_read_lease(cluster_core(&f->c, 1), &index, &start));
+}
+
+TEST(read, no_lease_before_committing_in_the_term)
+{
+	raft_index index, start;
+	unsigned k, id;
+	cluster_bootstrap(&f->c, 3, 0, &f->cfg);
+	cluster_campaign(&f->c, 1);
+	for (k = 0; k < 10; k++) {
+		for (id = 1; id <= 3; id++) {
+			cluster_flush(&f->c, id);
+		}
+		cluster_drop_if(&f->c, 1, 0, RAFT_MSG_APPEND);
+		cluster_deliver(&f->c);
+	}
+	ASSERT_ROLE(&f->c, 1, RAFT_LEADER);
+	ASSERT_RV(raft_core_read_lease(cluster_core(&f->c, 1), &index, &start),
+		  RAFT_EBUSY);
+}
+
+TEST(read, no_lease_in_a_term_with_a_transfer)
+{
+	raft_index index, start;
+	elect_three(f);
+	cluster_stabilize(&f->c);
+	ASSERT_OK(raft_core_read_lease(cluster_core(&f->c, 1), &index, &start));
+	cluster_isolate(&f->c, 3, true);
+	ASSERT_OK(raft_core_transfer_leader(cluster_core(&f->c, 1), 3));
+	ASSERT_RV(raft_core_read_lease(cluster_core(&f->c, 1), &index, &start),
+		  RAFT_EBUSY);
+	/* The transfer times out; the lease stays off for the term. */
+	cluster_tick(&f->c, 1, ET + 1);
+	cluster_stabilize(&f->c);
+	cluster_isolate(&f->c, 3, false);
+	ASSERT_ROLE(&f->c, 1, RAFT_LEADER);
+	ASSERT_EQ_U64(cluster_status(&f->c, 1).transfer_to, 0);
+	ASSERT_RV(raft_core_read_lease(cluster_core(&f->c, 1), &index, &start),
+		  RAFT_EBUSY);
+}
+
+TEST(read, no_lease_without_check_quorum)
+{
+	raft_index index, start;
+	f->cfg.check_quorum = false;
+	elect_three(f);
+	cluster_stabilize(&f->c);
+	ASSERT_RV(raft_core_read_lease(cluster_core(&f->c, 1), &index, &start),
+		  RAFT_EBUSY);
 }
 
 TEST(read, candidate_read_is_refused)
@@ -348,7 +507,16 @@ static const struct test_case read_cases[] = {
     TEST_CASE(read, reads_before_the_first_commit_of_the_term_wait),
     TEST_CASE(read, stepping_down_fails_pending_reads),
     TEST_CASE(read, check_quorum_step_down_fails_pending_reads),
-    TEST_CASE(read, follower_read_is_refused),
+    TEST_CASE(read, follower_read_goes_through_the_leader),
+    TEST_CASE(read, follower_read_waits_for_the_leaders_round),
+    TEST_CASE(read, follower_read_without_a_leader_is_refused),
+    TEST_CASE(read, follower_read_refused_by_a_non_leader_fails),
+    TEST_CASE(read, follower_read_without_an_answer_times_out),
+    TEST_CASE(read, lease_holds_after_a_quorum_acked_a_round),
+    TEST_CASE(read, lease_runs_out_without_acks),
+    TEST_CASE(read, no_lease_before_committing_in_the_term),
+    TEST_CASE(read, no_lease_in_a_term_with_a_transfer),
+    TEST_CASE(read, no_lease_without_check_quorum),
     TEST_CASE(read, candidate_read_is_refused),
     TEST_CASE(read, learner_acks_do_not_count),
     TEST_CASE(read, many_reads_come_out_in_order),

@@ -169,7 +169,7 @@ TEST(wire, append_round_trips_with_entries)
 
 TEST(wire, every_type_round_trips)
 {
-	struct raft_message ms[6];
+	struct raft_message ms[9];
 	char err[256];
 	unsigned i;
 	memset(ms, 0, sizeof(ms));
@@ -193,7 +193,15 @@ TEST(wire, every_type_round_trips)
 	ms[4].heartbeat_resp.seq = 5;
 	ms[4].heartbeat_resp.last_index = 12;
 	ms[5].type = RAFT_MSG_TIMEOUT_NOW;
-	for (i = 0; i < 6; i++) {
+	ms[6].type = RAFT_MSG_READ_INDEX;
+	ms[6].read_index.ctx = 0xfeedbeef01ULL;
+	ms[7].type = RAFT_MSG_READ_INDEX_RESP;
+	ms[7].read_index_resp.ctx = 77;
+	ms[7].read_index_resp.index = 41;
+	ms[7].read_index_resp.ok = true;
+	ms[8].type = RAFT_MSG_READ_INDEX_RESP;
+	ms[8].read_index_resp.ctx = 78;
+	for (i = 0; i < 9; i++) {
 		ms[i].from = 3;
 		ms[i].to = 1;
 		ms[i].term = 9;
