@@ -1,6 +1,7 @@
 /* raftctl member, transfer-leader, snapshot, reset-peers: administration.
- * raftd answers 501 to the calls it does not implement yet; they then fail
- * with "not supported by this server". */
+ * Each command prints what changed; a server that does not implement a
+ * call answers 501, and the command fails with "not supported by this
+ * server". */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,27 +24,31 @@ static int parse_id(struct ctl *ctl, const char *cmd, const char *what,
 	return CTL_EXIT_OK;
 }
 
-static int print_ok(struct ctl *ctl, const struct raft_client_write *w)
+/* Prints what a membership change did: "WHAT (index I, term T)", or with
+ * -o json {"change", "id", "voter"?, "index", "term"}. voter is -1 when it
+ * does not apply (a removal). */
+static int print_change(struct ctl *ctl, const char *change, raft_id id,
+			int voter, const char *what,
+			const struct raft_client_write *w)
 {
 	cJSON *obj;
 	if (ctl->output == CTL_OUTPUT_TABLE) {
-		if (w != NULL && w->index != 0) {
-			printf("OK index=%" PRIu64 " term=%" PRIu64 "\n",
-			       w->index, w->term);
+		if (w->index != 0) {
+			printf("%s (index %" PRIu64 ", term %" PRIu64 ")\n",
+			       what, w->index, w->term);
 		} else {
-			printf("OK\n");
+			printf("%s\n", what);
 		}
 		return CTL_EXIT_OK;
 	}
 	obj = cJSON_CreateObject();
-	if (obj != NULL && w != NULL &&
-	    (cJSON_AddNumberToObject(obj, "index", (double)w->index) == NULL ||
+	if (obj != NULL &&
+	    (cJSON_AddStringToObject(obj, "change", change) == NULL ||
+	     cJSON_AddNumberToObject(obj, "id", (double)id) == NULL ||
+	     (voter >= 0 &&
+	      cJSON_AddBoolToObject(obj, "voter", voter) == NULL) ||
+	     cJSON_AddNumberToObject(obj, "index", (double)w->index) == NULL ||
 	     cJSON_AddNumberToObject(obj, "term", (double)w->term) == NULL)) {
-		cJSON_Delete(obj);
-		obj = NULL;
-	}
-	if (obj != NULL && w == NULL &&
-	    cJSON_AddBoolToObject(obj, "ok", 1) == NULL) {
 		cJSON_Delete(obj);
 		obj = NULL;
 	}
@@ -114,7 +119,8 @@ static int run_member_list(struct ctl *ctl)
 static int run_member_add(struct ctl *ctl)
 {
 	struct raft_client_write w = {0, 0};
-	char what[64];
+	bool learner = ctl->opt[OPT_LEARNER] != NULL;
+	char what[1024];
 	raft_id id = 0;
 	int status;
 	int rv;
@@ -124,21 +130,22 @@ static int run_member_add(struct ctl *ctl)
 		return status;
 	}
 	rv = raft_client_member_add(ctl->client, id, ctl->pos[1], ctl->pos[2],
-				    ctl->opt[OPT_LEARNER] != NULL, &w);
+				    learner, &w);
 	if (rv != 0) {
 		snprintf(what, sizeof(what), "member add %" PRIu64, id);
 		return output_client_error(ctl, what, rv);
 	}
-	return print_ok(ctl, &w);
+	snprintf(what, sizeof(what),
+		 "added member %" PRIu64 " as a %s, peer %s, client %s", id,
+		 learner ? "learner" : "voter", ctl->pos[1], ctl->pos[2]);
+	return print_change(ctl, "add", id, !learner, what, &w);
 }
 
 /* member promote and member remove. */
-static int run_member_change(struct ctl *ctl, const char *cmd,
-			     int (*call)(struct raft_client *, raft_id,
-					 struct raft_client_write *))
+static int run_member_change(struct ctl *ctl, const char *cmd, bool promote)
 {
 	struct raft_client_write w = {0, 0};
-	char what[64];
+	char what[128];
 	raft_id id = 0;
 	int status;
 	int rv;
@@ -147,30 +154,37 @@ static int run_member_change(struct ctl *ctl, const char *cmd,
 	if (status != CTL_EXIT_OK) {
 		return status;
 	}
-	rv = call(ctl->client, id, &w);
+	rv = promote ? raft_client_member_promote(ctl->client, id, &w)
+		     : raft_client_member_remove(ctl->client, id, &w);
 	if (rv != 0) {
 		snprintf(what, sizeof(what), "%s %" PRIu64, cmd, id);
 		return output_client_error(ctl, what, rv);
 	}
-	return print_ok(ctl, &w);
+	if (promote) {
+		snprintf(what, sizeof(what),
+			 "promoted member %" PRIu64 " to voter", id);
+		return print_change(ctl, "promote", id, 1, what, &w);
+	}
+	snprintf(what, sizeof(what), "removed member %" PRIu64, id);
+	return print_change(ctl, "remove", id, -1, what, &w);
 }
 
 static int run_member_promote(struct ctl *ctl)
 {
-	return run_member_change(ctl, "member promote",
-				 raft_client_member_promote);
+	return run_member_change(ctl, "member promote", true);
 }
 
 static int run_member_remove(struct ctl *ctl)
 {
-	return run_member_change(ctl, "member remove",
-				 raft_client_member_remove);
+	return run_member_change(ctl, "member remove", false);
 }
 
 static int run_transfer_leader(struct ctl *ctl)
 {
+	struct raft_client_transfer t = {0, 0, 0};
 	char what[64] = "transfer-leader";
 	raft_id to = 0;
+	cJSON *obj;
 	int status;
 	int rv;
 
@@ -182,11 +196,33 @@ static int run_transfer_leader(struct ctl *ctl)
 		}
 		snprintf(what, sizeof(what), "transfer-leader %" PRIu64, to);
 	}
-	rv = raft_client_transfer_leader(ctl->client, to);
+	rv = raft_client_transfer_leader(ctl->client, to, &t);
 	if (rv != 0) {
 		return output_client_error(ctl, what, rv);
 	}
-	return print_ok(ctl, NULL);
+	if (ctl->output == CTL_OUTPUT_TABLE) {
+		if (t.previous_leader_id == t.leader_id) {
+			printf("node %" PRIu64 " leads already (term %" PRIu64
+			       ")\n",
+			       t.leader_id, t.term);
+		} else {
+			printf("leadership moved from node %" PRIu64
+			       " to node %" PRIu64 " (term %" PRIu64 ")\n",
+			       t.previous_leader_id, t.leader_id, t.term);
+		}
+		return CTL_EXIT_OK;
+	}
+	obj = cJSON_CreateObject();
+	if (obj != NULL &&
+	    (cJSON_AddNumberToObject(obj, "leader_id", (double)t.leader_id) ==
+		 NULL ||
+	     cJSON_AddNumberToObject(obj, "previous_leader_id",
+				     (double)t.previous_leader_id) == NULL ||
+	     cJSON_AddNumberToObject(obj, "term", (double)t.term) == NULL)) {
+		cJSON_Delete(obj);
+		obj = NULL;
+	}
+	return output_json(ctl, obj);
 }
 
 static int run_snapshot(struct ctl *ctl)
@@ -321,7 +357,9 @@ static int run_reset_peers(struct ctl *ctl)
 			}
 			n_failed++;
 		} else if (ctl->output == CTL_OUTPUT_TABLE) {
-			printf("%s: OK\n", url);
+			printf("%s: configuration forced to %s; the member "
+			       "leads once it wins an election\n",
+			       url, ctl->pos[0]);
 		}
 		if (results != NULL) {
 			cJSON *r = cJSON_CreateObject();
@@ -333,6 +371,13 @@ static int run_reset_peers(struct ctl *ctl)
 							raft_err_name(rv));
 				cJSON_AddStringToObject(e, "message", msg);
 			} else {
+				cJSON *ids = cJSON_AddArrayToObject(r, "peers");
+				for (unsigned k = 0; ids != NULL && k < n_peers;
+				     k++) {
+					cJSON_AddItemToArray(
+					    ids, cJSON_CreateNumber(
+						     (double)peers[k]));
+				}
 				cJSON_AddBoolToObject(r, "ok", 1);
 			}
 		}
@@ -371,8 +416,9 @@ const struct ctl_command cmd_member_list = {
     .name = "member list",
     .synopsis = "",
     .summary = "list the members of the configuration",
-    .help = "Asks the leader. Its answer adds each member's replication "
-	    "progress.\n",
+    .help = "Asks the leader when the client knows it; its answer adds each "
+	    "member's\n"
+	    "replication progress (MATCH, NEXT, HEALTHY).\n",
     .run = run_member_list,
 };
 
@@ -380,8 +426,14 @@ const struct ctl_command cmd_member_add = {
     .name = "member add",
     .synopsis = "ID PEER_URL CLIENT_URL [--learner]",
     .summary = "add a member",
-    .help = "  --learner  add it as a learner (no vote); promote it once "
-	    "it caught up\n",
+    .help = "PEER_URL is HOST:PORT of the new member's peer port, CLIENT_URL "
+	    "its HTTP API\n"
+	    "(http://HOST:PORT). Start the new member with raftd --join "
+	    "first. Prints\n"
+	    "the change once it is committed.\n"
+	    "\n"
+	    "  --learner  add it as a learner (no vote); promote it once it "
+	    "caught up\n",
     .options = member_add_options,
     .min_pos = 3,
     .max_pos = 3,
@@ -393,7 +445,9 @@ const struct ctl_command cmd_member_promote = {
     .name = "member promote",
     .synopsis = "ID",
     .summary = "turn a caught-up learner into a voter",
-    .help = "Fails while the learner lags behind.\n",
+    .help = "Fails while the learner lags behind (the message says how far) "
+	    "or has not\n"
+	    "answered the leader within an election timeout.\n",
     .min_pos = 1,
     .max_pos = 1,
     .pos_names = id_names,
@@ -404,7 +458,9 @@ const struct ctl_command cmd_member_remove = {
     .name = "member remove",
     .synopsis = "ID",
     .summary = "remove a member",
-    .help = "",
+    .help = "Removing the leader makes it hand over to another voter. The "
+	    "last voter\n"
+	    "cannot be removed. Stop the removed member's raftd afterwards.\n",
     .min_pos = 1,
     .max_pos = 1,
     .pos_names = id_names,
@@ -415,7 +471,9 @@ const struct ctl_command cmd_transfer_leader = {
     .name = "transfer-leader",
     .synopsis = "[ID]",
     .summary = "hand leadership over to ID (default: the leader picks)",
-    .help = "",
+    .help = "Waits until another node leads and prints it; fails, naming "
+	    "who leads, when\n"
+	    "leadership did not move within two election timeouts.\n",
     .min_pos = 0,
     .max_pos = 1,
     .pos_names = id_names,
@@ -437,8 +495,13 @@ const struct ctl_command cmd_reset_peers = {
     .summary = "unsafe recovery: force the members to PEERS (ids: 1,2)",
     .help = "For a cluster that lost its majority for good. Sent to every "
 	    "endpoint given:\n"
-	    "list only the surviving nodes. Committed writes can be lost; "
-	    "there is no undo.\n"
+	    "give only the surviving nodes as endpoints, and list their ids "
+	    "as PEERS.\n"
+	    "Committed writes that only the lost nodes held are lost; there is "
+	    "no undo.\n"
+	    "Wipe the lost nodes' data dirs before they come back; add new "
+	    "members with\n"
+	    "member add once a leader is elected.\n"
 	    "\n"
 	    "  --force  required\n",
     .options = reset_peers_options,

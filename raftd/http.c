@@ -1,4 +1,5 @@
-/* raftd's HTTP API: routing, the key-value endpoints and the error answers.
+/* raftd's HTTP API: routing, the key-value endpoints and the error answers
+ * (administration is in http_admin.c).
  *
  * A request that needs Raft (a write, a linearizable read, a snapshot)
  * becomes a struct pending, alive until the node's callback comes; its
@@ -349,9 +350,7 @@ static void reply_not_leader(struct http_server *s, struct evhttp_request *req)
 			 "no leader is known right now; retry shortly");
 }
 
-/* Whether this node may serve a leader-only request now; if not, the
- * request was answered. */
-static bool check_leader(struct http_server *s, struct evhttp_request *req)
+bool http_check_leader(struct http_server *s, struct evhttp_request *req)
 {
 	struct raft_node_status st;
 	if (s->node == NULL) {
@@ -372,10 +371,8 @@ static bool check_leader(struct http_server *s, struct evhttp_request *req)
 	return true;
 }
 
-/* Answers an error returned at once by raft_node_apply(),
- * raft_node_read_index() or raft_node_snapshot(). */
-static void reply_node_error(struct http_server *s, struct evhttp_request *req,
-			     int rv)
+void http_reply_node_error(struct http_server *s, struct evhttp_request *req,
+			   int rv)
 {
 	struct raft_node_status st;
 	switch (rv) {
@@ -888,7 +885,7 @@ static void start_read(struct http_server *s, struct evhttp_request *req,
 	/* Lease reads go through ReadIndex for now: strictly stronger, one
 	 * heartbeat round slower. They get their own path once the node
 	 * exposes its leader lease (a later issue). */
-	if (!check_leader(s, req)) {
+	if (!http_check_leader(s, req)) {
 		free(key);
 		return;
 	}
@@ -906,7 +903,7 @@ static void start_read(struct http_server *s, struct evhttp_request *req,
 	if (rv != 0) {
 		p->req = NULL;
 		pending_free(p);
-		reply_node_error(s, req, rv);
+		http_reply_node_error(s, req, rv);
 	}
 }
 
@@ -989,7 +986,7 @@ static void handle_snapshot(struct http_server *s, struct evhttp_request *req)
 				 "snapshots");
 		return;
 	}
-	reply_node_error(s, req, rv);
+	http_reply_node_error(s, req, rv);
 }
 
 /* ------------------------------------------------------------------------
@@ -1105,7 +1102,7 @@ static void handle_kv(struct http_server *s, struct evhttp_request *req,
 			cmd.prev_len = params[0].value_len;
 		}
 	}
-	if (!check_leader(s, req)) {
+	if (!http_check_leader(s, req)) {
 		goto out;
 	}
 	rv = kv_command_encode(&cmd, &data);
@@ -1126,7 +1123,7 @@ static void handle_kv(struct http_server *s, struct evhttp_request *req,
 	if (rv != 0) {
 		p->req = NULL;
 		pending_free(p);
-		reply_node_error(s, req, rv);
+		http_reply_node_error(s, req, rv);
 	}
 out:
 	params_free(params, 3);
@@ -1221,19 +1218,15 @@ static void handle_request(struct evhttp_request *req, void *arg)
 		return;
 	}
 
-	/* The rest take no parameters and no body (yet). */
+	/* The rest take no parameters. */
 	if (strcmp(path, "/v1/status") == 0 ||
 	    strcmp(path, "/v1/health") == 0 || strcmp(path, "/metrics") == 0 ||
 	    strcmp(path, "/v1/members") == 0) {
-		if (method == EVHTTP_REQ_POST &&
-		    strcmp(path, "/v1/members") == 0) {
-			goto not_implemented;
-		}
-		if (method != EVHTTP_REQ_GET && method != EVHTTP_REQ_HEAD) {
-			http_reply_bad_method(s, req,
-					      strcmp(path, "/v1/members") == 0
-						  ? "GET, HEAD, POST"
-						  : "GET, HEAD");
+		bool members = strcmp(path, "/v1/members") == 0;
+		if (method != EVHTTP_REQ_GET && method != EVHTTP_REQ_HEAD &&
+		    !(members && method == EVHTTP_REQ_POST)) {
+			http_reply_bad_method(
+			    s, req, members ? "GET, HEAD, POST" : "GET, HEAD");
 			return;
 		}
 		if (!parse_query(query, NULL, 0, why, sizeof(why))) {
@@ -1241,34 +1234,54 @@ static void handle_request(struct evhttp_request *req, void *arg)
 					 "%s", why);
 			return;
 		}
-		if (strcmp(path, "/v1/status") == 0) {
+		if (members && method == EVHTTP_REQ_POST) {
+			http_admin_add(s, req);
+		} else if (members) {
+			http_status_members(s, req);
+		} else if (strcmp(path, "/v1/status") == 0) {
 			http_status_serve(s, req);
 		} else if (strcmp(path, "/v1/health") == 0) {
 			http_status_health(s, req);
-		} else if (strcmp(path, "/v1/members") == 0) {
-			http_status_members(s, req);
 		} else {
 			http_status_metrics(s, req);
 		}
 		return;
 	}
-	/* Administration that later issues bring. */
 	if (strncmp(path, "/v1/members/", 12) == 0) {
 		const char *rest = path + 12;
 		size_t digits = strspn(rest, "0123456789");
-		if (digits > 0 && rest[digits] == '\0') {
-			if (method != EVHTTP_REQ_DELETE) {
-				http_reply_bad_method(s, req, "DELETE");
+		bool promote =
+		    digits > 0 && strcmp(rest + digits, "/promote") == 0;
+		unsigned long long id;
+		if (digits > 0 && (rest[digits] == '\0' || promote)) {
+			if (method !=
+			    (promote ? EVHTTP_REQ_POST : EVHTTP_REQ_DELETE)) {
+				http_reply_bad_method(
+				    s, req, promote ? "POST" : "DELETE");
 				return;
 			}
-			goto not_implemented;
-		}
-		if (digits > 0 && strcmp(rest + digits, "/promote") == 0) {
-			if (method != EVHTTP_REQ_POST) {
-				http_reply_bad_method(s, req, "POST");
+			if (!parse_query(query, NULL, 0, why, sizeof(why))) {
+				http_reply_error(s, req, 400,
+						 HTTP_ERR_BAD_REQUEST, "%s",
+						 why);
 				return;
 			}
-			goto not_implemented;
+			errno = 0;
+			id = strtoull(rest, NULL, 10);
+			if (errno == ERANGE || id == 0) {
+				http_reply_error(
+				    s, req, 400, HTTP_ERR_BAD_REQUEST,
+				    "a member id is a number from "
+				    "1 to 2^64-1, not %.*s",
+				    (int)(digits > 32 ? 32 : digits), rest);
+				return;
+			}
+			if (promote) {
+				http_admin_promote(s, req, (raft_id)id);
+			} else {
+				http_admin_remove(s, req, (raft_id)id);
+			}
+			return;
 		}
 	}
 	if (strcmp(path, "/v1/snapshot") == 0) {
@@ -1290,7 +1303,17 @@ static void handle_request(struct evhttp_request *req, void *arg)
 			http_reply_bad_method(s, req, "POST");
 			return;
 		}
-		goto not_implemented;
+		if (!parse_query(query, NULL, 0, why, sizeof(why))) {
+			http_reply_error(s, req, 400, HTTP_ERR_BAD_REQUEST,
+					 "%s", why);
+			return;
+		}
+		if (strcmp(path, "/v1/reset-peers") == 0) {
+			http_admin_reset_peers(s, req);
+		} else {
+			http_admin_transfer(s, req);
+		}
+		return;
 	}
 	/* Fault injection, for tests: without --enable-failpoints the path
 	 * is as unknown as any other. */
@@ -1309,12 +1332,6 @@ static void handle_request(struct evhttp_request *req, void *arg)
 		return;
 	}
 	http_reply_error(s, req, 404, HTTP_ERR_NOT_FOUND, "no such endpoint");
-	return;
-
-not_implemented:
-	http_reply_error(s, req, 501, HTTP_ERR_NOT_IMPLEMENTED,
-			 "%s %s is not implemented yet", http_method_name(req),
-			 path);
 }
 
 /* ------------------------------------------------------------------------
@@ -1404,6 +1421,8 @@ int http_server_new(struct event_base *base, const struct http_config *config,
 	s->base = base;
 	s->max_value_bytes = config->max_value_bytes;
 	s->request_timeout_ms = config->request_timeout_ms;
+	s->tick_ms = config->tick_ms;
+	s->election_ticks = config->election_ticks;
 	s->enable_failpoints = config->enable_failpoints;
 	s->http = evhttp_new(base);
 	s->sample_ev = event_new(base, -1, EV_PERSIST, sample_leader, s);
@@ -1468,6 +1487,7 @@ void http_server_detach(struct http_server *s)
 		s->bound = NULL;
 	}
 	s->node = NULL;
+	http_admin_detach(s);
 }
 
 void http_server_free(struct http_server *s)
@@ -1482,6 +1502,7 @@ void http_server_free(struct http_server *s)
 		s->pending->req = NULL;
 		pending_free(s->pending);
 	}
+	http_admin_free(s);
 	if (s->sample_ev != NULL) {
 		event_free(s->sample_ev);
 	}

@@ -1,4 +1,5 @@
-/* raftd's HTTP API (shared/API.md): key-value, status, health, metrics. */
+/* raftd's HTTP API (shared/API.md): key-value, status, health, metrics,
+ * membership. */
 #ifndef RAFT_RAFTD_HTTP_H
 #define RAFT_RAFTD_HTTP_H
 
@@ -16,6 +17,7 @@ struct http_config {
 	size_t max_value_bytes;	     /* larger bodies get 413 */
 	unsigned request_timeout_ms; /* then a waiting request gets 503 */
 	unsigned tick_ms;	     /* how often to sample the leader */
+	unsigned election_ticks;     /* the election timeout, in ticks */
 	bool enable_failpoints;	     /* serve /v1/debug/faults (tests only) */
 };
 

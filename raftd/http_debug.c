@@ -24,9 +24,6 @@
 #define N_CUT_MAX \
 	(sizeof(((struct raft_node_faults *)0)->cut) / sizeof(raft_id))
 
-/* The largest id a JSON number carries exactly (2^53). */
-#define JSON_ID_MAX 9007199254740992.0
-
 static const char *disk_error_name(int err)
 {
 	switch (err) {
@@ -65,23 +62,6 @@ static void reply_faults(struct http_server *s, struct evhttp_request *req)
 	evbuffer_free(b);
 }
 
-/* Whether item is a JSON number holding a whole value in [min, max]. */
-static bool whole_number(const cJSON *item, double min, double max, double *out)
-{
-	double d;
-	if (!cJSON_IsNumber(item)) {
-		return false;
-	}
-	d = item->valuedouble;
-	/* The range check comes first: it also keeps NaN and infinities
-	 * away from the conversion. */
-	if (!(d >= min && d <= max) || (double)(unsigned long long)d != d) {
-		return false;
-	}
-	*out = d;
-	return true;
-}
-
 static bool parse_disk_error(const cJSON *item, struct raft_node_faults *f)
 {
 	if (cJSON_IsNull(item)) {
@@ -118,7 +98,7 @@ static bool parse_cut(const cJSON *item, struct raft_node_faults *f, char *why,
 				 "cut lists more than %zu members", N_CUT_MAX);
 			return false;
 		}
-		if (!whole_number(id, 1, JSON_ID_MAX, &d)) {
+		if (!http_json_whole_number(id, 1, HTTP_JSON_ID_MAX, &d)) {
 			snprintf(why, why_len,
 				 "cut: item %zu is not a member id, a whole "
 				 "number from 1 to 2^53",
@@ -144,20 +124,11 @@ static bool parse_faults(const char *body, size_t len,
 			 struct raft_node_faults *f, char *why, size_t why_len)
 {
 	cJSON *root, *item;
-	const char *end = NULL;
 	bool seen[3] = {false, false, false};
 	bool ok = false;
 	memset(f, 0, sizeof(*f));
-	/* The body is not NUL-terminated: cJSON's own check for trailing
-	 * bytes would need it to be, so look at what follows by hand. */
-	root = cJSON_ParseWithLengthOpts(body, len, &end, false);
-	while (root != NULL && end < body + len &&
-	       (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n')) {
-		end++;
-	}
-	if (root == NULL || end != body + len) {
-		cJSON_Delete(root);
-		snprintf(why, why_len, "the body is not valid JSON");
+	root = http_json_parse(body, len, why, why_len);
+	if (root == NULL) {
 		return false;
 	}
 	if (!cJSON_IsObject(root)) {
@@ -206,7 +177,7 @@ static bool parse_faults(const char *body, size_t len,
 			if (cJSON_IsNull(item)) {
 				break;
 			}
-			if (!whole_number(item, 0, 100, &d)) {
+			if (!http_json_whole_number(item, 0, 100, &d)) {
 				snprintf(why, why_len,
 					 "drop_percent must be a whole number "
 					 "from 0 to 100");

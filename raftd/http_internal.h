@@ -1,5 +1,5 @@
-/* What http.c, http_status.c and http_debug.c share: the server and the
- * error answers. */
+/* What http.c, http_status.c, http_admin.c and http_debug.c share: the
+ * server and the error answers. */
 #ifndef RAFT_RAFTD_HTTP_INTERNAL_H
 #define RAFT_RAFTD_HTTP_INTERNAL_H
 
@@ -13,6 +13,9 @@ struct evhttp;
 struct evhttp_bound_socket;
 struct evhttp_request;
 struct pending;
+struct admin_change;
+struct admin_transfer;
+struct cJSON;
 
 /* The error codes of API.md answers: stable snake_case, counted per code
  * in raftd_errors_total. */
@@ -27,6 +30,9 @@ struct pending;
 	X(NO_LEADER, "no_leader")                   \
 	X(LEADER_CHANGED, "leader_changed")         \
 	X(BUSY, "busy")                             \
+	X(LAGGING, "lagging")                       \
+	X(UNAVAILABLE, "unavailable")               \
+	X(TRANSFER_FAILED, "transfer_failed")       \
 	X(TIMEOUT, "timeout")                       \
 	X(NOT_MEMBER, "not_member")                 \
 	X(NODE_STOPPED, "node_stopped")             \
@@ -55,8 +61,14 @@ struct http_server {
 	struct kv *kv;
 	size_t max_value_bytes;
 	unsigned request_timeout_ms;
+	unsigned tick_ms;
+	unsigned election_ticks;
 	struct event *sample_ev;
 	struct pending *pending; /* requests waiting for the node */
+	/* http_admin.c: membership changes waiting to commit, leadership
+	 * transfers waiting for the new leader. */
+	struct admin_change *changes;
+	struct admin_transfer *transfers;
 	/* /v1/debug/faults is served only when failpoints are enabled;
 	 * faults is what it last put in force (the node does not say). */
 	bool enable_failpoints;
@@ -104,11 +116,54 @@ void http_split_member_address(const char *address, char *peer, size_t peer_len,
 
 const char *http_method_name(struct evhttp_request *req);
 
+/* Whether this node may serve a leader-only request now; if not, the
+ * request was answered (307 to the leader, 503 no_leader, 503
+ * node_stopped or shutting_down), exactly as for writes. */
+bool http_check_leader(struct http_server *s, struct evhttp_request *req);
+
+/* Answers an error that raft_node_apply(), raft_node_read_index() or
+ * raft_node_snapshot() returned at once. */
+void http_reply_node_error(struct http_server *s, struct evhttp_request *req,
+			   int rv);
+
+/* Parses len bytes of body as one JSON value with nothing but blanks
+ * after it. Returns NULL with why set to one sentence when it does not
+ * parse. The caller frees the value with cJSON_Delete(). */
+struct cJSON *http_json_parse(const char *body, size_t len, char *why,
+			      size_t why_len);
+
+/* Whether item is a JSON number holding a whole value in [min, max]
+ * (then stored in *out). */
+bool http_json_whole_number(const struct cJSON *item, double min, double max,
+			    double *out);
+
+/* The largest id a JSON number carries exactly (2^53). */
+#define HTTP_JSON_ID_MAX 9007199254740992.0
+
 /* http_status.c: the inspection endpoints. */
+void http_status_add_members(struct evbuffer *b,
+			     const struct raft_node_status *st);
 void http_status_serve(struct http_server *s, struct evhttp_request *req);
 void http_status_members(struct http_server *s, struct evhttp_request *req);
 void http_status_health(struct http_server *s, struct evhttp_request *req);
 void http_status_metrics(struct http_server *s, struct evhttp_request *req);
+
+/* http_admin.c: membership and leadership (the method, the path's id and
+ * the absence of parameters already checked; id 0 in transfer). */
+void http_admin_add(struct http_server *s, struct evhttp_request *req);
+void http_admin_remove(struct http_server *s, struct evhttp_request *req,
+		       raft_id id);
+void http_admin_promote(struct http_server *s, struct evhttp_request *req,
+			raft_id id);
+void http_admin_transfer(struct http_server *s, struct evhttp_request *req);
+void http_admin_reset_peers(struct http_server *s, struct evhttp_request *req);
+
+/* Answers the transfers still waiting 503 shutting_down (the node is
+ * going away). */
+void http_admin_detach(struct http_server *s);
+
+/* Forgets whatever still waits (their requests are about to be freed). */
+void http_admin_free(struct http_server *s);
 
 /* http_debug.c: GET, HEAD or PUT /v1/debug/faults (the method and the
  * absence of parameters already checked). */

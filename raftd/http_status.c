@@ -39,7 +39,8 @@ static const char *progress_name(uint8_t state)
 }
 
 /* Appends the member list as a JSON array. */
-static void add_members(struct evbuffer *b, const struct raft_node_status *st)
+void http_status_add_members(struct evbuffer *b,
+			     const struct raft_node_status *st)
 {
 	evbuffer_add(b, "[", 1);
 	for (unsigned i = 0; i < st->n_peers; i++) {
@@ -158,7 +159,7 @@ void http_status_serve(struct http_server *s, struct evhttp_request *req)
 	}
 	evbuffer_add(b, ",", 1);
 	evbuffer_add_printf(b, "\"members\":");
-	add_members(b, &st);
+	http_status_add_members(b, &st);
 	evbuffer_add_printf(b, "}\n");
 	http_reply_json(s, req, 200, b);
 	evbuffer_free(b);
@@ -179,7 +180,7 @@ void http_status_members(struct http_server *s, struct evhttp_request *req)
 	}
 	raft_node_status(s->node, &st);
 	evbuffer_add_printf(b, "{\"members\":");
-	add_members(b, &st);
+	http_status_add_members(b, &st);
 	evbuffer_add_printf(b, "}\n");
 	http_reply_json(s, req, 200, b);
 	evbuffer_free(b);

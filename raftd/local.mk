@@ -8,6 +8,7 @@ raftd_raftd_SOURCES = \
 	raftd/kv.c raftd/kv.h \
 	raftd/http.c raftd/http.h raftd/http_internal.h \
 	raftd/http_status.c \
+	raftd/http_admin.c \
 	raftd/http_debug.c
 raftd_raftd_CFLAGS = $(io_cflags) $(INIH_CFLAGS) $(CJSON_CFLAGS)
 raftd_raftd_LDADD = libraft.la $(LIBEVENT_LIBS) $(LEVELDB_LIBS) $(INIH_LIBS) \
@@ -18,7 +19,7 @@ dist_man_MANS += man/raftd.8 man/raftd.conf.5
 # The bats suite spawns real clusters: run it with `make check-bats` (it
 # needs bats, bats-support, bats-assert and curl).
 EXTRA_DIST += tests/bats/raftd.bats tests/bats/faults.bats \
-	tests/bats/helpers.bash
+	tests/bats/membership.bats tests/bats/helpers.bash
 
 check-bats: raftd/raftd
 	RAFTD=$(abs_top_builddir)/raftd/raftd bats $(top_srcdir)/tests/bats

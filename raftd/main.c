@@ -106,6 +106,11 @@ static int check_data_dir(const struct raftd_options *o, const char *log_dir,
 				    "not empty (found \"%s\")",
 				    o->data_dir, found);
 		}
+		if (o->join && o->initial_cluster == NULL) {
+			return fail(RAFTD_EXIT_USAGE,
+				    "--join: needs --initial-cluster, the "
+				    "members of the cluster to join");
+		}
 		if (o->id == 0 || o->initial_cluster == NULL) {
 			return fail(RAFTD_EXIT_USAGE,
 				    "data dir %s holds no log yet: a new "
@@ -202,17 +207,35 @@ static int run(const struct raftd_options *o)
 		goto out;
 	}
 	status = RAFTD_EXIT_FAILURE;
-	if (is_new && raft_configuration_get(&initial, o->id) == NULL) {
+	if (is_new && !o->join &&
+	    raft_configuration_get(&initial, o->id) == NULL) {
 		status = fail(RAFTD_EXIT_USAGE,
 			      "--initial-cluster: this member (id %llu) is not "
 			      "listed",
 			      (unsigned long long)o->id);
 		goto out;
 	}
-	if (!is_new && o->initial_cluster != NULL) {
+	/* A joining member hears from the cluster's members; it answers
+	 * them at the addresses of the list (itself may be listed). */
+	if (is_new && o->join &&
+	    initial.n - (raft_configuration_get(&initial, o->id) != NULL) ==
+		0) {
+		status = fail(RAFTD_EXIT_USAGE,
+			      "--join: --initial-cluster lists no member but "
+			      "this one (id %llu); list the members of the "
+			      "cluster to join",
+			      (unsigned long long)o->id);
+		goto out;
+	}
+	if (!is_new && o->initial_cluster != NULL && !o->join) {
 		raft_log(RAFT_LOG_INFO,
 			 "the data dir holds a log: --initial-cluster is not "
 			 "used");
+	}
+	if (!is_new && o->join) {
+		raft_log(RAFT_LOG_INFO,
+			 "the data dir holds a log: this member restarts; "
+			 "--join only matters for a new data dir");
 	}
 
 	d.base = event_base_new();
@@ -225,6 +248,7 @@ static int run(const struct raftd_options *o)
 	hc.max_value_bytes = o->max_value_bytes;
 	hc.request_timeout_ms = o->request_timeout_ms;
 	hc.tick_ms = o->tick_ms;
+	hc.election_ticks = o->election_ticks;
 	hc.enable_failpoints = o->enable_failpoints;
 	rv = http_server_new(d.base, &hc, &d.http, errmsg, sizeof(errmsg));
 	if (rv != 0) {
@@ -258,7 +282,11 @@ static int run(const struct raftd_options *o)
 	    is_new || o->cluster_given ? options_cluster_id(o->cluster) : 0;
 	nc.data_dir = o->data_dir;
 	nc.listen = o->listen_peer;
-	nc.initial = is_new ? &initial : NULL;
+	/* A member that joined may restart before its configuration came:
+	 * the list then still tells it whom to answer (the node uses it
+	 * only while it knows no configuration). */
+	nc.initial = is_new || o->join ? &initial : NULL;
+	nc.join = is_new && o->join;
 	nc.tick_ms = o->tick_ms;
 	nc.election_ticks = o->election_ticks;
 	nc.snapshot_entries = o->snapshot_entries;
@@ -278,6 +306,12 @@ static int run(const struct raftd_options *o)
 	}
 	raft_node_status(d.node, &st);
 	log_id = st.core.id;
+	if (st.n_peers == 0) {
+		raft_log(RAFT_LOG_INFO,
+			 "no configuration yet: waiting for the leader to add "
+			 "member %llu (raftctl member add)",
+			 (unsigned long long)st.core.id);
+	}
 	http_server_attach(d.http, d.node, d.kv);
 
 	d.sigterm_ev = evsignal_new(d.base, SIGTERM, on_signal, &d);

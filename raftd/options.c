@@ -50,6 +50,7 @@ static const struct opt opts[] = {
     {"listen-client", "listen_client", OPT_ADDR, FIELD(listen_client), 0, 0},
     {"initial-cluster", "initial_cluster", OPT_MEMBERS, FIELD(initial_cluster),
      0, 0},
+    {"join", "join", OPT_BOOL, FIELD(join), 0, 0},
     {"cluster", "cluster", OPT_NAME, FIELD(cluster), 0, 0},
     {"tick-ms", "tick_ms", OPT_UINT, FIELD(tick_ms), 1, 60000},
     {"election-ticks", "election_ticks", OPT_UINT, FIELD(election_ticks), 2,
@@ -88,6 +89,13 @@ static const char usage_text[] =
     "  --listen-client HOST:PORT  address of the HTTP API (required)\n"
     "  --initial-cluster LIST     ID=PEER_ADDR/CLIENT_ADDR,... members of a "
     "new cluster\n"
+    "                             (with --join: members of the cluster to "
+    "join)\n"
+    "  --join                     a new member joins an existing cluster, "
+    "which adds\n"
+    "                             it (raftctl member add); ignored once the "
+    "data dir\n"
+    "                             holds a log\n"
     "  --cluster NAME             cluster name (default raft)\n"
     "  --tick-ms N                one Raft tick in milliseconds (default "
     "100)\n"

@@ -17,17 +17,18 @@
 #define OPTIONS_ADDR_MAX 262
 
 struct raftd_options {
-	raft_id id;		     /* 0: take it from the data dir */
-	char *data_dir;		     /* required */
-	char *listen_peer;	     /* HOST:PORT, required */
-	char *listen_client;	     /* HOST:PORT, required */
-	char *initial_cluster;	     /* ID=PEER/CLIENT,...; NULL if not given */
-	char *cluster;		     /* cluster name, default "raft" */
-	bool cluster_given;	     /* --cluster or cluster = was given */
-	char *config_path;	     /* --config, or NULL */
-	unsigned tick_ms;	     /* default 100 */
-	unsigned election_ticks;     /* default 10 */
-	size_t max_value_bytes;	     /* default 1 MiB */
+	raft_id id;		 /* 0: take it from the data dir */
+	char *data_dir;		 /* required */
+	char *listen_peer;	 /* HOST:PORT, required */
+	char *listen_client;	 /* HOST:PORT, required */
+	char *initial_cluster;	 /* ID=PEER/CLIENT,...; NULL if not given */
+	bool join;		 /* a new member joins an existing cluster */
+	char *cluster;		 /* cluster name, default "raft" */
+	bool cluster_given;	 /* --cluster or cluster = was given */
+	char *config_path;	 /* --config, or NULL */
+	unsigned tick_ms;	 /* default 100 */
+	unsigned election_ticks; /* default 10 */
+	size_t max_value_bytes;	 /* default 1 MiB */
 	unsigned request_timeout_ms; /* default 5000 */
 	int log_level;		     /* enum raft_log_level, default info */
 	/* Snapshots (struct raft_node_config has the meaning): */

@@ -296,9 +296,12 @@ RAFT_API int raft_client_keys(struct raft_client *c, const void *prefix,
 			      struct raft_client_keys *out) RAFT_WARN_UNUSED;
 
 /* ------------------------------------------------------------------------
- * Administration. These go to the leader. A server that does not implement
- * a call answers 501: the call then fails with RAFT_ENOTSUP and the message
- * "not supported by this server".
+ * Administration. Membership changes and transfers go to the leader (the
+ * client follows redirects); one membership change at a time. A server
+ * that does not implement a call answers 501: the call then fails with
+ * RAFT_ENOTSUP and the message "not supported by this server". A change
+ * that failed with any error but RAFT_ETIMEDOUT, RAFT_EIO (after the
+ * request left) or RAFT_ESHUTDOWN was not made.
  * ------------------------------------------------------------------------ */
 
 /* The configuration's members (GET /v1/members). */
@@ -310,39 +313,65 @@ struct raft_client_members {
 /* Releases a member list and zeroes it. A zeroed list is fine. */
 RAFT_API void raft_client_members_close(struct raft_client_members *m);
 
-/* Lists the members. On success *out (zeroed before) owns the list. Errors:
- * the shared ones. */
+/* Lists the members, as the node that answers sees them (the leader when
+ * the client knows it; its answer carries each member's progress). On
+ * success *out (zeroed before) owns the list. Errors: the shared ones. */
 RAFT_API int
 raft_client_member_list(struct raft_client *c,
 			struct raft_client_members *out) RAFT_WARN_UNUSED;
 
-/* Adds member id (non-zero) with its peer and client URLs, as a learner if
- * learner is true (promote it once caught up), else as a voter. result may
- * be NULL. Errors: the shared ones; RAFT_EEXIST when id is a member
- * already; RAFT_EBUSY while another change is under way; RAFT_EINVAL for
- * id 0 or an empty URL. */
+/* Adds member id (non-zero) with its peer address ("HOST:PORT") and client
+ * URL ("http://HOST:PORT" or "HOST:PORT"), as a learner if learner is
+ * true (promote it once caught up), else as a voter, and returns once the
+ * change is committed. result (may be NULL) gets the index and term of the
+ * change in the log. Errors: the shared ones; RAFT_EEXIST when id is a
+ * member already; RAFT_EBUSY while another change or a leadership transfer
+ * is under way; RAFT_EINVAL for id 0, an empty or malformed address, or
+ * an address another member has; RAFT_ELEADERCHANGED when leadership
+ * changed before the change committed (it was not made); RAFT_ETIMEDOUT
+ * when it did not commit in time (it may still). */
 RAFT_API int
 raft_client_member_add(struct raft_client *c, raft_id id, const char *peer_url,
 		       const char *client_url, bool learner,
 		       struct raft_client_write *result) RAFT_WARN_UNUSED;
 
-/* Turns learner id into a voter. Errors: the shared ones; RAFT_ENOTFOUND
- * when id is not a member; RAFT_EBUSY while the learner lags behind. */
+/* Turns learner id into a voter, once committed. Errors: the shared ones;
+ * RAFT_ENOTFOUND when id is not a member; RAFT_EINVAL when it is a voter
+ * already; RAFT_ELAGGING while the learner lags too far behind (the
+ * message says how far); RAFT_EUNAVAILABLE when it has not answered the
+ * leader lately; RAFT_EBUSY, RAFT_ELEADERCHANGED, RAFT_ETIMEDOUT as for
+ * raft_client_member_add(). */
 RAFT_API int
 raft_client_member_promote(struct raft_client *c, raft_id id,
 			   struct raft_client_write *result) RAFT_WARN_UNUSED;
 
-/* Removes member id. Errors: the shared ones; RAFT_ENOTFOUND when id is not
- * a member; RAFT_EBUSY while another change is under way. */
+/* Removes member id (the leader too: it then hands over), once committed.
+ * Errors: the shared ones; RAFT_ENOTFOUND when id is not a member;
+ * RAFT_EINVAL when it is the last voter; RAFT_EBUSY, RAFT_ELEADERCHANGED,
+ * RAFT_ETIMEDOUT as for raft_client_member_add(). */
 RAFT_API int
 raft_client_member_remove(struct raft_client *c, raft_id id,
 			  struct raft_client_write *result) RAFT_WARN_UNUSED;
 
+/* Where leadership went. */
+struct raft_client_transfer {
+	raft_id leader_id; /* the leader now */
+	/* The leader that handed over; leader_id when it led already. */
+	raft_id previous_leader_id;
+	raft_term term; /* the leader's term */
+};
+
 /* Asks the leader to hand leadership over to member to (0: the server
- * picks the best one). Errors: the shared ones; RAFT_ENOTFOUND when to is
- * not a voter; RAFT_EBUSY while a transfer is under way. */
-RAFT_API int raft_client_transfer_leader(struct raft_client *c,
-					 raft_id to) RAFT_WARN_UNUSED;
+ * picks the most up-to-date live voter) and returns once another node
+ * leads. result (may be NULL) says which. Errors: the shared ones;
+ * RAFT_ENOTFOUND when to is not a member; RAFT_EINVAL when to is a
+ * learner or there is no other voter; RAFT_EBUSY while a transfer or a
+ * membership change is under way; RAFT_EUNAVAILABLE when to (or, for 0,
+ * every other voter) has not answered the leader lately; RAFT_ETIMEDOUT
+ * when leadership did not move in time (the message says who leads). */
+RAFT_API int raft_client_transfer_leader(struct raft_client *c, raft_id to,
+					 struct raft_client_transfer *result)
+    RAFT_WARN_UNUSED;
 
 /* Makes node take a snapshot now (0: the leader) and stores its index in
  * *index (may be NULL). Each member snapshots only itself: node (or, for
@@ -355,10 +384,13 @@ RAFT_API int raft_client_snapshot(struct raft_client *c, raft_id node,
 
 /* Unsafe recovery after a majority is lost: tells the node at endpoint
  * (any endpoint string; not redirected) to replace its configuration with
- * the members peers[0..n_peers) (ids, at least one), forcing it without a
- * quorum. Run it on each surviving node. This can lose committed writes;
- * there is no undo. Errors: the shared ones; RAFT_EINVAL for no peers, a
- * zero id or a malformed endpoint. */
+ * the members peers[0..n_peers) (ids it knows, each keeping its role; the
+ * node itself among them, as a voter), forcing it without a quorum. The
+ * node then campaigns alone if need be. Run it on each surviving node.
+ * This can lose committed writes; there is no undo, and the members left
+ * out must be wiped before they rejoin. Errors: the shared ones;
+ * RAFT_EINVAL for no peers, a zero id or a malformed endpoint, or when
+ * the node refuses the list (an id it does not know, itself missing). */
 RAFT_API int raft_client_reset_peers(struct raft_client *c,
 				     const char *endpoint, const raft_id *peers,
 				     unsigned n_peers) RAFT_WARN_UNUSED;

@@ -893,9 +893,16 @@ int raft_client_member_remove(struct raft_client *c, raft_id id,
 	return member_call(c, "DELETE", id, "", result);
 }
 
-int raft_client_transfer_leader(struct raft_client *c, raft_id to)
+int raft_client_transfer_leader(struct raft_client *c, raft_id to,
+				struct raft_client_transfer *result)
 {
+	struct http_request req = {.method = "POST",
+				   .target = "/v1/leader/transfer",
+				   .content_type = "application/json",
+				   .prefer_leader = true};
+	struct raft_client_transfer t;
 	struct buf body;
+	char why[256];
 	int rv;
 
 	c->errmsg[0] = '\0';
@@ -907,9 +914,24 @@ int raft_client_transfer_leader(struct raft_client *c, raft_id to)
 	}
 	if (rv != 0) {
 		client_errorf(c, "out of memory");
-	} else {
-		rv = admin_call(c, "POST", "/v1/leader/transfer", &body, NULL);
+		goto out;
 	}
+	req.body = body.data;
+	req.body_len = body.len;
+	rv = http_call(c, &req);
+	if (rv != 0) {
+		goto out;
+	}
+	rv = decode_transfer(c->ex.body.data, c->ex.body.len, &t, why,
+			     sizeof(why));
+	if (rv != 0) {
+		bad_answer(c, rv, why);
+		goto out;
+	}
+	if (result != NULL) {
+		*result = t;
+	}
+out:
 	buf_close(&body);
 	return rv;
 }

@@ -180,7 +180,10 @@ static const struct {
     {"internal", RAFT_EIO},
     {"busy", RAFT_EBUSY},
     {"transfer_in_progress", RAFT_EBUSY},
-    {"learner_lagging", RAFT_EBUSY},
+    {"lagging", RAFT_ELAGGING},
+    {"learner_lagging", RAFT_ELAGGING},
+    {"unavailable", RAFT_EUNAVAILABLE},
+    {"transfer_failed", RAFT_ETIMEDOUT},
     {"not_supported", CLIENT_ENOTSUP},
     {"not_implemented", CLIENT_ENOTSUP},
     {"bad_request", RAFT_EINVAL},
@@ -540,6 +543,38 @@ int decode_write(const char *body, size_t len, struct raft_client_write *w,
 	rv = get_u64(root, "index", 0, &w->index, errmsg, errmsg_len);
 	if (rv == 0) {
 		rv = get_u64(root, "term", 0, &w->term, errmsg, errmsg_len);
+	}
+out:
+	cJSON_Delete(root);
+	return rv;
+}
+
+int decode_transfer(const char *body, size_t len,
+		    struct raft_client_transfer *t, char *errmsg,
+		    size_t errmsg_len)
+{
+	cJSON *root = parse(body, len, errmsg, errmsg_len);
+	int rv;
+
+	memset(t, 0, sizeof(*t));
+	if (root == NULL) {
+		return RAFT_EPROTO;
+	}
+	if (!cJSON_IsObject(root)) {
+		snprintf(errmsg, errmsg_len, "the answer is not a JSON object");
+		rv = RAFT_EPROTO;
+		goto out;
+	}
+	rv = get_u64(root, "leader_id", 1, &t->leader_id, errmsg, errmsg_len);
+	if (rv == 0) {
+		rv = get_u64(root, "previous_leader_id", 0,
+			     &t->previous_leader_id, errmsg, errmsg_len);
+	}
+	if (rv == 0) {
+		rv = get_u64(root, "term", 0, &t->term, errmsg, errmsg_len);
+	}
+	if (rv != 0) {
+		memset(t, 0, sizeof(*t));
 	}
 out:
 	cJSON_Delete(root);

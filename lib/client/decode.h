@@ -49,6 +49,12 @@ int decode_members(const char *body, size_t len,
 int decode_write(const char *body, size_t len, struct raft_client_write *w,
 		 char *errmsg, size_t errmsg_len);
 
+/* Decodes a transfer's answer {"leader_id": N, "previous_leader_id": P,
+ * "term": T} (leader_id required). Errors: as decode_status(). */
+int decode_transfer(const char *body, size_t len,
+		    struct raft_client_transfer *t, char *errmsg,
+		    size_t errmsg_len);
+
 /* Decodes {"keys": [...], "more": B}. Errors: as decode_status(). */
 int decode_keys(const char *body, size_t len, struct raft_client_keys *out,
 		char *errmsg, size_t errmsg_len);

@@ -459,6 +459,35 @@ static void write_answer_gives_index_and_term(void)
 	ASSERT_STR(errmsg, "\"index\" is not an integer in 0..2^53");
 }
 
+static void transfer_answer_names_the_leaders(void)
+{
+	static const char body[] =
+	    "{\"leader_id\": 2, \"leader_url\": \"http://127.0.0.1:8002\", "
+	    "\"previous_leader_id\": 1, \"term\": 7}";
+	struct raft_client_transfer t;
+	char errmsg[256];
+	ASSERT_OK(
+	    decode_transfer(body, strlen(body), &t, errmsg, sizeof(errmsg)));
+	ASSERT_U64(t.leader_id, 2);
+	ASSERT_U64(t.previous_leader_id, 1);
+	ASSERT_U64(t.term, 7);
+	ASSERT_OK(decode_transfer("{\"leader_id\": 3}", 16, &t, errmsg,
+				  sizeof(errmsg)));
+	ASSERT_U64(t.leader_id, 3);
+	ASSERT_U64(t.previous_leader_id, 0);
+	ASSERT_RV(
+	    decode_transfer("{\"term\": 3}", 11, &t, errmsg, sizeof(errmsg)),
+	    RAFT_EPROTO);
+	ASSERT_STR(errmsg, "missing \"leader_id\"");
+	ASSERT_RV(decode_transfer("{\"leader_id\": 2, \"term\": -1}", 29, &t,
+				  errmsg, sizeof(errmsg)),
+		  RAFT_EPROTO);
+	ASSERT_STR(errmsg, "\"term\" is not an integer in 0..2^53");
+	ASSERT_U64(t.leader_id, 0);
+	ASSERT_RV(decode_transfer("[]", 2, &t, errmsg, sizeof(errmsg)),
+		  RAFT_EPROTO);
+}
+
 static void keys_answer_is_decoded(void)
 {
 	static const char body[] =
@@ -561,6 +590,13 @@ static void error_codes_map_to_raft_errors(void)
 	ASSERT_RV(decode_error_code(500, NULL), RAFT_EIO);
 	ASSERT_RV(decode_error_code(504, NULL), RAFT_ETIMEDOUT);
 	ASSERT_RV(decode_error_code(302, NULL), RAFT_EPROTO);
+	/* Membership and leadership refusals. */
+	ASSERT_RV(decode_error_code(409, "lagging"), RAFT_ELAGGING);
+	ASSERT_RV(decode_error_code(409, "learner_lagging"), RAFT_ELAGGING);
+	ASSERT_RV(decode_error_code(503, "unavailable"), RAFT_EUNAVAILABLE);
+	ASSERT_RV(decode_error_code(503, "transfer_failed"), RAFT_ETIMEDOUT);
+	ASSERT_RV(decode_error_code(404, "not_member"), RAFT_ENOTFOUND);
+	ASSERT_RV(decode_error_code(409, "busy"), RAFT_EBUSY);
 }
 
 static void not_implemented_wins_over_the_code(void)
@@ -736,6 +772,7 @@ static const struct harness_case cases[] = {
     HARNESS_CASE(status_decoding_survives_every_failed_allocation),
     HARNESS_CASE(members_come_as_object_or_array),
     HARNESS_CASE(write_answer_gives_index_and_term),
+    HARNESS_CASE(transfer_answer_names_the_leaders),
     HARNESS_CASE(keys_answer_is_decoded),
     HARNESS_CASE(header_numbers_are_strict),
     HARNESS_CASE(error_body_is_read),

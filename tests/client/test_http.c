@@ -32,19 +32,25 @@ static struct raft_client *client_for(const char *const *endpoints, unsigned n,
  * ------------------------------------------------------------------------ */
 
 /* The leader: writes answer {"index": 5, "term": 2}; reads answer the
- * value "v\0w" with X-Raft-Index 9. */
+ * value "v\0w" with X-Raft-Index 9; a transfer moves leadership from node
+ * 1 to node 3. */
 static long leader_fn(struct fake *f, const char *method, const char *target,
 		      const char *body, size_t body_len, int n, char *out,
 		      size_t out_len)
 {
 	(void)f;
-	(void)target;
 	(void)body;
 	(void)body_len;
 	(void)n;
 	if (strcmp(method, "GET") == 0) {
 		return fake_answer(out, out_len, 200, "X-Raft-Index: 9\r\n",
 				   "v\0w", 3);
+	}
+	if (strcmp(target, "/v1/leader/transfer") == 0) {
+		return fake_json(out, out_len, 200, "",
+				 "{\"leader_id\": 3, \"leader_url\": "
+				 "\"http://127.0.0.1:1\", "
+				 "\"previous_leader_id\": 1, \"term\": 4}");
 	}
 	return fake_json(out, out_len, 200, "", "{\"index\": 5, \"term\": 2}");
 }
@@ -243,6 +249,7 @@ static void redirect_is_followed_and_leader_remembered(void)
 
 static void leader_url_of_an_error_is_followed(void)
 {
+	struct raft_client_transfer t;
 	struct fake leader;
 	struct fake follower;
 	struct raft_client *c;
@@ -252,7 +259,10 @@ static void leader_url_of_an_error_is_followed(void)
 	fake_start(&follower, leader_url_fn, &leader);
 	endpoints[0] = follower.url;
 	c = client_for(endpoints, 1, 2000);
-	ASSERT_OK(raft_client_transfer_leader(c, 3));
+	ASSERT_OK(raft_client_transfer_leader(c, 3, &t));
+	ASSERT_U64(t.leader_id, 3);
+	ASSERT_U64(t.previous_leader_id, 1);
+	ASSERT_U64(t.term, 4);
 	ASSERT_RV(fake_requests(&leader), 1);
 	ASSERT_STR(leader.method, "POST");
 	ASSERT_STR(leader.target, "/v1/leader/transfer");
@@ -652,6 +662,192 @@ static void snapshot_goes_to_the_member_itself(void)
 	fake_stop(&n2);
 }
 
+/* Answers membership changes as raftd does: f->data holds the answer of
+ * each (struct fixed, by request number, the last repeated). */
+struct script {
+	const struct fixed *answers;
+	int n;
+};
+
+static long script_fn(struct fake *f, const char *method, const char *target,
+		      const char *body, size_t body_len, int n, char *out,
+		      size_t out_len)
+{
+	const struct script *sc = f->data;
+	const struct fixed *a = &sc->answers[n < sc->n ? n : sc->n - 1];
+	(void)method;
+	(void)target;
+	(void)body;
+	(void)body_len;
+	return fake_answer(out, out_len, a->status, "", a->body,
+			   strlen(a->body));
+}
+
+static void membership_changes_send_what_raftd_takes(void)
+{
+	static const struct fixed answers[] = {
+	    {200,
+	     "{\"change\":\"add\",\"id\":4,\"peer_url\":\"127.0.0.1:9004\","
+	     "\"client_url\":\"http://127.0.0.1:8004\",\"voter\":false,"
+	     "\"learner\":true,\"index\":12,\"term\":3}"},
+	    {200, "{\"change\":\"promote\",\"id\":4,\"voter\":true,"
+		  "\"learner\":false,\"index\":14,\"term\":3}"},
+	    {200, "{\"change\":\"remove\",\"id\":4,\"index\":15,\"term\":3}"},
+	};
+	static const char add_body[] =
+	    "{\"id\":4,\"peer_url\":\"127.0.0.1:9004\",\"client_url\":"
+	    "\"http://127.0.0.1:8004\",\"learner\":true}";
+	struct script sc = {answers, 3};
+	struct raft_client_write w = {0, 0};
+	struct fake s;
+	struct raft_client *c;
+	const char *endpoints[1];
+
+	fake_start(&s, script_fn, &sc);
+	endpoints[0] = s.url;
+	c = client_for(endpoints, 1, 2000);
+	ASSERT_OK(raft_client_member_add(c, 4, "127.0.0.1:9004",
+					 "http://127.0.0.1:8004", true, &w));
+	ASSERT_STR(s.method, "POST");
+	ASSERT_STR(s.target, "/v1/members");
+	ASSERT_STR(s.content_type, "application/json");
+	ASSERT_U64(s.body_len, strlen(add_body));
+	ASSERT_TRUE(memcmp(s.body, add_body, s.body_len) == 0);
+	ASSERT_U64(w.index, 12);
+	ASSERT_U64(w.term, 3);
+	ASSERT_OK(raft_client_member_promote(c, 4, &w));
+	ASSERT_STR(s.method, "POST");
+	ASSERT_STR(s.target, "/v1/members/4/promote");
+	ASSERT_U64(s.body_len, 0);
+	ASSERT_U64(w.index, 14);
+	ASSERT_OK(raft_client_member_remove(c, 4, &w));
+	ASSERT_STR(s.method, "DELETE");
+	ASSERT_STR(s.target, "/v1/members/4");
+	ASSERT_U64(w.index, 15);
+	ASSERT_OK(raft_client_member_remove(c, 4, NULL));
+	raft_client_free(c);
+	fake_stop(&s);
+}
+
+/* Each refusal raftd sends for a change maps to its own code, with the
+ * server's message, and is not retried. */
+static void membership_refusals_map_to_codes(void)
+{
+	static const struct {
+		struct fixed answer;
+		int rv;
+	} cases[] = {
+	    {{409, "{\"error\":{\"code\":\"already_exists\",\"message\":"
+		   "\"node 4 is already a member (nothing changed)\"}}"},
+	     RAFT_EEXIST},
+	    {{409, "{\"error\":{\"code\":\"busy\",\"message\":\"one change at "
+		   "a time\"}}"},
+	     RAFT_EBUSY},
+	    {{409, "{\"error\":{\"code\":\"lagging\",\"message\":\"node 4 is "
+		   "5000 entries behind the leader\"}}"},
+	     RAFT_ELAGGING},
+	    {{503, "{\"error\":{\"code\":\"unavailable\",\"message\":\"node 4 "
+		   "has not answered\"}}"},
+	     RAFT_EUNAVAILABLE},
+	    {{404, "{\"error\":{\"code\":\"not_member\",\"message\":\"node 9 "
+		   "is not a member\"}}"},
+	     RAFT_ENOTFOUND},
+	    {{400, "{\"error\":{\"code\":\"bad_request\",\"message\":\"node 1 "
+		   "is the last voter\"}}"},
+	     RAFT_EINVAL},
+	    {{503, "{\"error\":{\"code\":\"leader_changed\",\"message\":\"it "
+		   "was not made\"}}"},
+	     RAFT_ELEADERCHANGED},
+	    {{503, "{\"error\":{\"code\":\"timeout\",\"message\":\"not "
+		   "committed within 5000 ms\"}}"},
+	     RAFT_ETIMEDOUT},
+	};
+	struct fake s;
+	struct raft_client *c;
+	const char *endpoints[1];
+	char want[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *m = strstr(cases[i].answer.body, "\"message\":\"");
+		size_t len = strlen(m + 11) - 3;
+		fake_start(&s, fixed_fn, (void *)&cases[i].answer);
+		endpoints[0] = s.url;
+		c = client_for(endpoints, 1, 2000);
+		ASSERT_RV(raft_client_member_promote(c, 4, NULL), cases[i].rv);
+		snprintf(want, sizeof(want), "%.*s", (int)len, m + 11);
+		ASSERT_STR(raft_client_errmsg(c), want);
+		ASSERT_RV(fake_requests(&s), 1);
+		raft_client_free(c);
+		fake_stop(&s);
+	}
+}
+
+static void transfer_that_did_not_happen_fails_once(void)
+{
+	static const struct fixed failed = {
+	    503, "{\"error\":{\"code\":\"transfer_failed\",\"message\":\"the "
+		 "transfer to node 2 did not happen within 1000 ms: node 1 "
+		 "still leads (term 3)\",\"leader_id\":1,\"leader_url\":"
+		 "\"http://127.0.0.1:1\"}}"};
+	static const struct fixed garbled = {200, "{\"term\": 3}"};
+	struct raft_client_transfer t = {7, 7, 7};
+	struct fake s;
+	struct raft_client *c;
+	const char *endpoints[1];
+
+	fake_start(&s, fixed_fn, (void *)&failed);
+	endpoints[0] = s.url;
+	c = client_for(endpoints, 1, 2000);
+	ASSERT_RV(raft_client_transfer_leader(c, 2, &t), RAFT_ETIMEDOUT);
+	ASSERT_STR(raft_client_errmsg(c),
+		   "the transfer to node 2 did not happen within 1000 ms: "
+		   "node 1 still leads (term 3)");
+	ASSERT_RV(fake_requests(&s), 1);
+	ASSERT_U64(t.leader_id, 7);
+	ASSERT_STR(s.target, "/v1/leader/transfer");
+	ASSERT_TRUE(s.body_len == 8 && memcmp(s.body, "{\"to\":2}", 8) == 0);
+	raft_client_free(c);
+	fake_stop(&s);
+
+	/* No "to": the server picks; an answer without the leader is
+	 * refused. */
+	fake_start(&s, fixed_fn, (void *)&garbled);
+	endpoints[0] = s.url;
+	c = client_for(endpoints, 1, 2000);
+	ASSERT_RV(raft_client_transfer_leader(c, 0, NULL), RAFT_EPROTO);
+	ASSERT_TRUE(s.body_len == 2 && memcmp(s.body, "{}", 2) == 0);
+	ASSERT_TRUE(strstr(raft_client_errmsg(c), "missing \"leader_id\"") !=
+		    NULL);
+	raft_client_free(c);
+	fake_stop(&s);
+}
+
+/* A change sent to a follower reaches the leader with its body. */
+static void membership_change_follows_the_redirect(void)
+{
+	struct fake leader;
+	struct fake follower;
+	struct raft_client *c;
+	const char *endpoints[1];
+	struct raft_client_write w = {0, 0};
+
+	fake_start(&leader, leader_fn, NULL);
+	fake_start(&follower, redirect_fn, &leader);
+	endpoints[0] = follower.url;
+	c = client_for(endpoints, 1, 2000);
+	ASSERT_OK(raft_client_member_add(c, 5, "127.0.0.1:9005",
+					 "127.0.0.1:8005", false, &w));
+	ASSERT_RV(fake_requests(&leader), 1);
+	ASSERT_STR(leader.method, "POST");
+	ASSERT_STR(leader.target, "/v1/members");
+	ASSERT_TRUE(strstr(leader.body, "\"learner\":false") != NULL);
+	ASSERT_U64(w.index, 5);
+	raft_client_free(c);
+	fake_stop(&follower);
+	fake_stop(&leader);
+}
+
 static const struct harness_case cases[] = {
     HARNESS_CASE(put_sends_key_percent_encoded_and_value_raw),
     HARNESS_CASE(get_returns_binary_value_and_index),
@@ -668,6 +864,10 @@ static const struct harness_case cases[] = {
     HARNESS_CASE(survey_finds_members_from_one_endpoint),
     HARNESS_CASE(survey_with_nobody_answering_fails),
     HARNESS_CASE(snapshot_goes_to_the_member_itself),
+    HARNESS_CASE(membership_changes_send_what_raftd_takes),
+    HARNESS_CASE(membership_refusals_map_to_codes),
+    HARNESS_CASE(transfer_that_did_not_happen_fails_once),
+    HARNESS_CASE(membership_change_follows_the_redirect),
     {NULL, NULL},
 };
 
