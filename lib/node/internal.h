@@ -167,6 +167,8 @@ struct raft_node {
 	 * jobs wait here (the state machine must not get ahead of the log). */
 	bool apply_held;
 	struct job_queue held;
+	/* Apply jobs with the apply thread, not yet taken back. */
+	unsigned apply_outstanding;
 
 	/* Proposals waiting for apply, ordered by index. */
 	struct proposal *props;
