@@ -27,7 +27,9 @@ struct event_base;
 struct raft_node;
 
 /* The application's replicated state machine. Its functions run on the
- * apply thread (except applied_index, called once from raft_node_new). */
+ * apply thread (except applied_index, called once from raft_node_new, and
+ * snapshot_save, on the snapshot thread); a small batch may apply on the
+ * loop thread while the apply thread is idle. Never two at a time. */
 struct raft_fsm {
 	void *data;
 	/* The index of the last entry the state machine holds durably (0 if
