@@ -29,7 +29,8 @@ struct raft_node;
 /* The application's replicated state machine. Its functions run on the
  * apply thread (except applied_index, called once from raft_node_new, and
  * snapshot_save, on the snapshot thread); a small batch may apply on the
- * loop thread while the apply thread is idle. Never two at a time. */
+ * loop thread while the apply thread is idle. apply, snapshot_begin and
+ * snapshot_load never run two at a time; snapshot_save runs beside them. */
 struct raft_fsm {
 	void *data;
 	/* The index of the last entry the state machine holds durably (0 if
