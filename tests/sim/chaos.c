@@ -8,9 +8,11 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cluster.h"
+#include "entry.h"
 
 /* The fault and workload mix of one seed. Rates are in parts per million
  * per tick (events) or per step (workload). */
@@ -40,6 +42,11 @@ struct plan {
 	unsigned max_trailing;
 	unsigned snap_fail_ppm;
 	unsigned snap_long_ppm;
+	/* Membership changes and leadership transfers asked of the leader
+	 * (per tick), and whether removed nodes are cut off for good or
+	 * stay on the network. Drawn from the membership stream. */
+	unsigned membership_ppm;
+	bool exile_removed;
 };
 
 /* Picks one of the values with equal odds. */
@@ -115,6 +122,17 @@ static void make_plan(struct rng *r, const struct chaos_options *o,
 	p->max_trailing = PICK(r, 0, 2, 10, 50);
 	p->snap_fail_ppm = PICK(r, 0, 0, 100000, 300000);
 	p->snap_long_ppm = PICK(r, 0, 100000, 300000);
+}
+
+/* Membership decisions come from a stream of their own, seeded from the
+ * seed: a seed whose plan asks for no change runs exactly as it did before
+ * the simulator made any. */
+#define MEMBERSHIP_STREAM UINT64_C(0x6d656d6265727368)
+
+static void make_membership_plan(struct rng *mr, struct plan *p)
+{
+	p->membership_ppm = PICK(mr, 0, 10000, 30000, 60000);
+	p->exile_removed = rng_below(mr, 2) == 0;
 }
 
 /* ---- partitions --------------------------------------------------------- */
@@ -219,6 +237,13 @@ static void start_partition(struct cluster *c)
 /* Most uncommitted entries a leader is given before it commits some. */
 #define CHAOS_MAX_BACKLOG 64
 
+/* A change the core accepted: its kind and CONF entry. */
+struct change_rec {
+	unsigned kind;
+	raft_index index;
+	raft_term term;
+};
+
 struct chaos {
 	struct cluster *c;
 	struct plan *p;
@@ -226,6 +251,16 @@ struct chaos {
 	raft_id leader;		/* the leader seen last tick, and since when */
 	raft_term leader_term;
 	uint64_t leader_since;
+	/* Membership: the decisions' stream, the counts, the changes the
+	 * core accepted, and a replacement under way (stage 1: its new
+	 * learner is to be added, 2: learner replace_id to be promoted). */
+	struct rng mrng;
+	struct chaos_membership *ms;
+	struct change_rec *changes;
+	size_t n_changes, changes_cap;
+	unsigned replace_stage;
+	raft_id replace_id;
+	bool one_voter; /* see chaos_options */
 };
 
 /* How young a leader the churn fault crashes, in ticks. */
@@ -271,6 +306,358 @@ static void take_snapshot(struct chaos *ch)
 		return;
 	}
 	cluster_take_snapshot(c, id, index, trailing);
+}
+
+/* ---- membership changes and transfers ----------------------------------- */
+
+/* What the simulator knows of a leader before it asks for a change. */
+struct leader_view {
+	raft_id id;
+	struct raft_core_status st;
+	const struct raft_configuration *conf; /* in force */
+	bool pending; /* its last CONF entry is not committed */
+	bool fresh;   /* no entry of its term is committed yet */
+};
+
+static void view_leader(struct cluster *c, raft_id l, struct leader_view *v)
+{
+	const struct node *n = &c->nodes[l];
+	v->id = l;
+	raft_core_status(n->core, &v->st);
+	v->conf = raft_core_configuration(n->core);
+	v->pending = n->log[n->last_index].conf_at > v->st.commit_index;
+	v->fresh = n->log[v->st.commit_index].term != v->st.term;
+}
+
+static unsigned n_voters_but(const struct raft_configuration *conf,
+			     raft_id except)
+{
+	unsigned k = 0;
+	for (unsigned i = 0; i < conf->n; i++) {
+		k += conf->servers[i].role == RAFT_VOTER &&
+		     conf->servers[i].id != except;
+	}
+	return k;
+}
+
+/* A random member of conf with this role (0: any), or 0. */
+static raft_id random_member(struct rng *r,
+			     const struct raft_configuration *conf,
+			     uint8_t role)
+{
+	raft_id ids[SIM_MAX_NODES];
+	unsigned k = 0;
+	for (unsigned i = 0; i < conf->n && k < SIM_MAX_NODES; i++) {
+		if (role == 0 || conf->servers[i].role == role) {
+			ids[k++] = conf->servers[i].id;
+		}
+	}
+	return k > 0 ? ids[rng_below(r, k)] : 0;
+}
+
+static void count_refusal(struct chaos *ch, int rv)
+{
+	if (rv < 0 && -rv < CHAOS_N_CODES) {
+		ch->ms->refused[-rv]++;
+	}
+}
+
+static void remember(struct chaos *ch, unsigned kind, raft_index index,
+		     raft_term term)
+{
+	if (ch->n_changes == ch->changes_cap) {
+		ch->changes_cap = ch->changes_cap ? 2 * ch->changes_cap : 16;
+		ch->changes = sim_realloc(ch->changes, ch->changes_cap *
+							   sizeof *ch->changes);
+	}
+	ch->changes[ch->n_changes++] =
+	    (struct change_rec){.kind = kind, .index = index, .term = term};
+}
+
+/* Checks the answer of a change asked of leader v->id against what the
+ * core must answer: want for a request that is not valid (a member that is
+ * not there, ...); for a valid one RAFT_EBUSY exactly while a change is
+ * uncommitted, a transfer is under way or no entry of the leader's term is
+ * committed, else 0 (a promotion may also find the learner behind or
+ * silent). Counts it; returns whether the change was accepted. */
+static bool change_outcome(struct chaos *ch, const struct leader_view *v,
+			   unsigned kind, const char *what, int want, int rv)
+{
+	struct cluster *c = ch->c;
+	bool busy = v->pending || v->fresh || v->st.transfer_to != 0;
+	bool promotion = kind == CHAOS_PROMOTE;
+	const char *why = NULL;
+
+	ch->ms->asked[kind]++;
+	count_refusal(ch, rv);
+	if (want != 0) {
+		if (rv != want) {
+			why = raft_err_name(want);
+		}
+	} else if (v->pending && rv != RAFT_EBUSY) {
+		cluster_fail(c,
+			     "one change at a time: %s on leader n%" PRIu64
+			     ": %s while its configuration change is not "
+			     "committed (commit index %" PRIu64 "), expected "
+			     "RAFT_EBUSY",
+			     what, v->id, raft_err_name(rv),
+			     v->st.commit_index);
+	} else if (v->fresh && rv != RAFT_EBUSY) {
+		cluster_fail(c,
+			     "%s on leader n%" PRIu64 " of term %" PRIu64
+			     ": %s before it committed an entry of its term, "
+			     "expected RAFT_EBUSY (thesis 4.1.3)",
+			     what, v->id, v->st.term, raft_err_name(rv));
+	} else if (busy && rv != RAFT_EBUSY) {
+		why = "RAFT_EBUSY (a leadership transfer is under way)";
+	} else if (!busy && rv == RAFT_EBUSY) {
+		why = "no RAFT_EBUSY (nothing is pending)";
+	} else if (!busy && rv != 0 &&
+		   !(promotion &&
+		     (rv == RAFT_ELAGGING || rv == RAFT_EUNAVAILABLE))) {
+		why = promotion ? "0, RAFT_ELAGGING or RAFT_EUNAVAILABLE" : "0";
+	}
+	if (why != NULL) {
+		cluster_fail(c,
+			     "%s on leader n%" PRIu64 ": %s, expected %s "
+			     "(pending=%d fresh=%d transfer_to=n%" PRIu64
+			     " commit=%" PRIu64 " term=%" PRIu64 ")",
+			     what, v->id, raft_err_name(rv), why, v->pending,
+			     v->fresh, v->st.transfer_to, v->st.commit_index,
+			     v->st.term);
+	}
+	if (rv != 0 || c->failed) {
+		return false;
+	}
+	ch->ms->accepted[kind]++;
+	return true;
+}
+
+/* Asks leader l to add a new node as a learner. */
+static raft_id add_learner(struct chaos *ch, raft_id l)
+{
+	struct cluster *c = ch->c;
+	struct leader_view v;
+	raft_index index;
+	raft_term term;
+	raft_id added = 0;
+
+	if (c->n >= SIM_MAX_NODES) {
+		return 0;
+	}
+	view_leader(c, l, &v);
+	int rv = cluster_add_member(c, l, RAFT_LEARNER, &added, &index, &term);
+	if (!change_outcome(ch, &v, CHAOS_ADD, "add_member", 0, rv)) {
+		return 0;
+	}
+	remember(ch, CHAOS_ADD, index, term);
+	ch->ms->nodes_added++;
+	return added;
+}
+
+/* Asks leader l to promote id; returns whether it accepted. */
+static bool promote(struct chaos *ch, raft_id l, raft_id id, bool replacement)
+{
+	struct cluster *c = ch->c;
+	struct leader_view v;
+	struct raft_peer_status ps;
+	raft_index index;
+	raft_term term;
+	char what[48];
+	int want = 0;
+
+	view_leader(c, l, &v);
+	if (!conf_has(v.conf, id, 0)) {
+		want = RAFT_ENOTFOUND;
+	} else if (!conf_has(v.conf, id, RAFT_LEARNER)) {
+		want = RAFT_EINVAL;
+	}
+	bool lagging = want == 0 &&
+		       raft_core_peer_status(c->nodes[l].core, id, &ps) == 0 &&
+		       ps.match_index + c->node_config.max_append_entries <
+			   v.st.last_index;
+	snprintf(what, sizeof what, "promote n%" PRIu64, id);
+	int rv = cluster_promote(c, l, id, &index, &term);
+	if (!c->failed && want == 0 &&
+	    ((rv == 0 && lagging) || (rv == RAFT_ELAGGING && !lagging))) {
+		cluster_fail(c,
+			     "%s on leader n%" PRIu64 ": %s, but its match "
+			     "index %" PRIu64 " is %s %u entries of the "
+			     "leader's last index %" PRIu64,
+			     what, l, raft_err_name(rv), ps.match_index,
+			     lagging ? "not within" : "within",
+			     c->node_config.max_append_entries,
+			     v.st.last_index);
+		return false;
+	}
+	if (!change_outcome(ch, &v, CHAOS_PROMOTE, what, want, rv)) {
+		return false;
+	}
+	remember(ch, CHAOS_PROMOTE, index, term);
+	if (replacement) {
+		remember(ch, CHAOS_REPLACE, index, term);
+	}
+	return true;
+}
+
+/* Asks leader l to remove id (kind: a removal or a replacement's). */
+static bool remove_member(struct chaos *ch, raft_id l, raft_id id,
+			  unsigned kind)
+{
+	struct cluster *c = ch->c;
+	struct leader_view v;
+	raft_index index;
+	raft_term term;
+	char what[48];
+	int want = 0;
+
+	view_leader(c, l, &v);
+	if (!conf_has(v.conf, id, 0)) {
+		want = RAFT_ENOTFOUND;
+	} else if (conf_has(v.conf, id, RAFT_VOTER) &&
+		   raft_configuration_n_voters(v.conf) == 1) {
+		want = RAFT_EINVAL;
+	}
+	snprintf(what, sizeof what, "remove_member n%" PRIu64 "%s", id,
+		 id == l ? " (itself)" : "");
+	int rv = cluster_remove_member(c, l, id, &index, &term);
+	if (kind == CHAOS_REPLACE) {
+		/* A replacement's removal: its end (the promotion) is what
+		 * counts as committed. */
+		return change_outcome(ch, &v, CHAOS_REPLACE, what, want, rv);
+	}
+	bool ok = change_outcome(ch, &v, CHAOS_REMOVE, what, want, rv);
+	if (ok) {
+		remember(ch, CHAOS_REMOVE, index, term);
+	}
+	if (id == l) {
+		ch->ms->asked[CHAOS_REMOVE_LEADER]++;
+		if (ok) {
+			ch->ms->accepted[CHAOS_REMOVE_LEADER]++;
+			remember(ch, CHAOS_REMOVE_LEADER, index, term);
+		}
+	}
+	return ok;
+}
+
+/* Asks leader l to hand leadership to `to` (0: anyone) and checks the
+ * answer against its configuration. */
+static void transfer(struct chaos *ch, raft_id l, raft_id to)
+{
+	struct cluster *c = ch->c;
+	struct leader_view v;
+	int want[2] = {0, RAFT_EUNAVAILABLE};
+
+	view_leader(c, l, &v);
+	if (v.st.transfer_to != 0) {
+		want[0] = want[1] = RAFT_EBUSY;
+	} else if (to == 0 && n_voters_but(v.conf, l) == 0) {
+		want[0] = want[1] = RAFT_ENOTFOUND;
+	} else if (to != 0 && (to == l || !conf_has(v.conf, to, RAFT_VOTER))) {
+		want[0] = want[1] = RAFT_EINVAL;
+	}
+	int rv = cluster_transfer(c, l, to);
+	ch->ms->transfers_asked++;
+	count_refusal(ch, rv);
+	if (rv == 0) {
+		ch->ms->transfers_started++;
+	}
+	if (!c->failed && rv != want[0] && rv != want[1]) {
+		cluster_fail(c,
+			     "transfer_leader on n%" PRIu64 " to n%" PRIu64
+			     ": %s, expected %s",
+			     l, to, raft_err_name(rv), raft_err_name(want[0]));
+	}
+}
+
+/* The next step of a replacement under way. */
+static void replace_step(struct chaos *ch)
+{
+	struct cluster *c = ch->c;
+	raft_id l = cluster_leader(c);
+
+	if (l == 0) {
+		return;
+	}
+	if (ch->replace_stage == 1) {
+		if (c->n >= SIM_MAX_NODES) {
+			ch->replace_stage = 0; /* no id left */
+			return;
+		}
+		ch->replace_id = add_learner(ch, l);
+		if (ch->replace_id != 0) {
+			ch->replace_stage = 2;
+		}
+		return;
+	}
+	const struct raft_configuration *conf = cluster_node_conf(c, l);
+	if (!conf_has(conf, ch->replace_id, RAFT_LEARNER)) {
+		/* Promoted already, or its addition was lost with a leader
+		 * change: give up. */
+		ch->replace_stage = 0;
+		return;
+	}
+	if (promote(ch, l, ch->replace_id, true)) {
+		ch->replace_stage = 0;
+	}
+}
+
+/* One membership event asked of the leader: add a learner, promote one,
+ * remove a member (the leader too), start a replacement, or transfer
+ * leadership. A removal leaves two voters at least, unless one_voter is
+ * set; then it leaves one and tries to remove it too, but rarely, so that
+ * the cluster does not shrink to one voter for good. */
+static void membership_event(struct chaos *ch)
+{
+	struct cluster *c = ch->c;
+	struct rng *r = &ch->mrng;
+	raft_id l = cluster_leader(c);
+
+	if (l == 0) {
+		return;
+	}
+	const struct raft_configuration *conf = cluster_node_conf(c, l);
+	unsigned voters = raft_configuration_n_voters(conf);
+	unsigned k = (unsigned)rng_below(r, 10);
+	if (k < 3) {
+		add_learner(ch, l);
+	} else if (k < 6) {
+		raft_id id = random_member(r, conf, RAFT_LEARNER);
+		if (id == 0 && rng_below(r, 4) == 0) {
+			/* Now and then one that is not a learner. */
+			id = rng_range(r, 1, c->n);
+		}
+		if (id != 0) {
+			promote(ch, l, id, false);
+		}
+	} else if (k < 8) {
+		raft_id id =
+		    rng_below(r, 4) == 0 ? l : random_member(r, conf, 0);
+		bool keep = rng_below(r, 4) == 0;
+		if (id != 0 && voters <= 2 && conf_has(conf, id, RAFT_VOTER) &&
+		    (!ch->one_voter || !keep)) {
+			id = random_member(r, conf, RAFT_LEARNER);
+		}
+		if (id != 0) {
+			remove_member(ch, l, id, CHAOS_REMOVE);
+		}
+	} else if (k < 9) {
+		raft_id id = random_member(r, conf, RAFT_VOTER);
+		if (ch->replace_stage == 0 &&
+		    voters >= (ch->one_voter ? 2 : 3) && id != 0 &&
+		    remove_member(ch, l, id, CHAOS_REPLACE)) {
+			ch->replace_stage = 1;
+		}
+	} else {
+		raft_id to = 0;
+		unsigned how = (unsigned)rng_below(r, 8);
+		if (how == 0) {
+			to = rng_range(r, 1, c->n);
+		} else if (how < 5) {
+			to = random_member(r, conf, RAFT_VOTER);
+		}
+		transfer(ch, l, to);
+	}
 }
 
 static void tick_events(struct chaos *ch)
@@ -333,16 +720,22 @@ static void tick_events(struct chaos *ch)
 		raft_id leader = cluster_leader(c);
 		raft_id to = rng_below(r, 2) ? 0 : rng_range(r, 1, c->n);
 		if (leader != 0) {
-			int rv = cluster_transfer(c, leader, to);
-			if (rv != 0 && rv != RAFT_ENOTLEADER &&
-			    rv != RAFT_EBUSY && rv != RAFT_EINVAL &&
-			    rv != RAFT_ENOTFOUND) {
-				cluster_fail(c,
-					     "transfer_leader on n%" PRIu64
-					     " to n%" PRIu64 ": unexpected %s",
-					     leader, to, raft_err_name(rv));
+			transfer(ch, leader, to);
+		}
+	}
+	if (p->exile_removed) {
+		for (unsigned i = 1; i <= c->n; i++) {
+			if (!c->net.exiled[i] && cluster_is_removed(c, i)) {
+				cluster_exile(c, i);
+				ch->ms->exiled++;
 			}
 		}
+	}
+	if (ch->replace_stage != 0 && rng_below(&ch->mrng, 4) == 0) {
+		replace_step(ch);
+	}
+	if (p->membership_ppm > 0 && rng_ppm(&ch->mrng, p->membership_ppm)) {
+		membership_event(ch);
 	}
 }
 
@@ -435,50 +828,99 @@ static void heal(struct cluster *c)
 	}
 }
 
+/* Liveness concerns the members of the latest committed configuration
+ * (voters and learners): removed nodes may run on, in any term, but take no
+ * part. A leader is always one of them: a learner it promoted, or a voter
+ * it is removing, is still a member of the committed configuration. */
+static bool is_member(const struct cluster *c, unsigned id)
+{
+	return conf_has(check_committed_conf(&c->chk), id, 0);
+}
+
+/* Highest term among the live members. */
+static raft_term members_max_term(const struct cluster *c)
+{
+	raft_term t = 0;
+	for (unsigned i = 1; i <= c->n; i++) {
+		const struct node *n = &c->nodes[i];
+		if (n->core != NULL && is_member(c, i) && n->term > t) {
+			t = n->term;
+		}
+	}
+	return t;
+}
+
+/* Exactly one leader among the members of the highest term. */
+static bool one_leader(const struct cluster *c)
+{
+	raft_term top = members_max_term(c);
+	unsigned leaders = 0;
+	for (unsigned i = 1; i <= c->n; i++) {
+		const struct node *n = &c->nodes[i];
+		leaders += n->core != NULL && is_member(c, i) &&
+			   n->role == RAFT_LEADER && n->term == top;
+	}
+	return leaders == 1;
+}
+
 /* Exactly one leader at the highest term, and one post-heal proposal
- * applied on every node. */
+ * applied on every member. */
 static bool live(const struct cluster *c)
 {
 	uint64_t mask = ~UINT64_C(0);
-	raft_term top = cluster_max_term(c);
-	unsigned leaders = 0;
 
 	for (unsigned i = 1; i <= c->n; i++) {
 		const struct node *n = &c->nodes[i];
+		if (!is_member(c, i)) {
+			continue;
+		}
 		if (n->core == NULL) {
 			return false;
 		}
 		mask &= n->heal_mask;
-		leaders += n->role == RAFT_LEADER && n->term == top;
 	}
-	return mask != 0 && leaders == 1;
+	return mask != 0 && one_leader(c);
+}
+
+/* Liveness may be asked only of a cluster where a majority of the voters
+ * of the latest committed configuration are up and connected, which the
+ * heal ensures (exiled nodes are removed ones). */
+static void check_heal(struct cluster *c)
+{
+	const struct raft_configuration *conf = check_committed_conf(&c->chk);
+	unsigned voters = raft_configuration_n_voters(conf), ready = 0;
+
+	for (unsigned i = 0; i < conf->n; i++) {
+		raft_id id = conf->servers[i].id;
+		ready += conf->servers[i].role == RAFT_VOTER &&
+			 cluster_is_up(c, id) && !c->net.exiled[id];
+	}
+	if (2 * ready <= voters) {
+		cluster_fail(c,
+			     "sim: after healing only %u of the %u voters of "
+			     "the committed configuration are up and "
+			     "connected",
+			     ready, voters);
+	}
 }
 
 static void describe_nodes(const struct cluster *c, char *buf, size_t len)
 {
+	const struct raft_configuration *conf = check_committed_conf(&c->chk);
 	size_t used = 0;
 	for (unsigned i = 1; i <= c->n && used < len; i++) {
 		const struct node *n = &c->nodes[i];
+		const char *member = conf_has(conf, i, RAFT_VOTER) ? ""
+				     : conf_has(conf, i, RAFT_LEARNER)
+					 ? "/learner"
+					 : "/out";
 		used += (size_t)snprintf(
 		    buf + used, len - used,
-		    "%s n%u %s term=%" PRIu64 " commit=%" PRIu64
+		    "%s n%u%s %s term=%" PRIu64 " commit=%" PRIu64
 		    " last=%" PRIu64 " healed=%#" PRIx64,
-		    i > 1 ? ";" : "", i, node_role_name(n->role), n->term,
-		    n->commit, n->last_index, n->heal_mask);
+		    i > 1 ? ";" : "", i, member, node_role_name(n->role),
+		    n->term, n->commit, n->last_index, n->heal_mask);
 	}
-}
-
-/* Exactly one leader among the nodes of the highest term. */
-static bool one_leader(const struct cluster *c)
-{
-	raft_term top = cluster_max_term(c);
-	unsigned leaders = 0;
-	for (unsigned i = 1; i <= c->n; i++) {
-		const struct node *n = &c->nodes[i];
-		leaders +=
-		    n->core != NULL && n->role == RAFT_LEADER && n->term == top;
-	}
-	return leaders == 1;
 }
 
 /* A value that changes whenever any node's role, term, log, commit or
@@ -491,6 +933,11 @@ static uint64_t progress_mark(const struct cluster *c)
 	uint64_t mark = rng_mix(c->chk.len ^ c->n_snap_events);
 	for (unsigned i = 1; i <= c->n; i++) {
 		const struct node *n = &c->nodes[i];
+		if (cluster_is_removed(c, i)) {
+			/* A removed node campaigning on in vain (without
+			 * pre-vote) is not progress. */
+			continue;
+		}
 		mark = rng_mix(mark ^ n->term);
 		mark = rng_mix(mark ^ n->role);
 		mark = rng_mix(mark ^ n->last_index);
@@ -526,8 +973,9 @@ static unsigned liveness(struct cluster *c, unsigned *election_ticks)
 	unsigned k = 0;
 	raft_id proposed_on = 0;
 	raft_term proposed_term = 0;
-	char state[600];
+	char state[900];
 
+	check_heal(c);
 	while (!c->failed) {
 		if (c->now % SIM_STEPS_PER_TICK == 0) {
 			raft_id l = cluster_leader(c);
@@ -608,6 +1056,13 @@ void chaos_run(const struct chaos_options *o, struct chaos_result *res)
 	 * One seed, one sequence. */
 	rng_seed(&r, o->seed);
 	make_plan(&r, o, &p);
+	memset(&ch, 0, sizeof ch);
+	rng_seed(&ch.mrng, o->seed ^ MEMBERSHIP_STREAM);
+	make_membership_plan(&ch.mrng, &p);
+	if (o->no_membership) {
+		p.membership_ppm = 0;
+	}
+	ch.one_voter = o->one_voter;
 	memset(res, 0, sizeof *res);
 	res->n_nodes = p.n_nodes;
 	res->pre_vote = p.copts.pre_vote;
@@ -623,19 +1078,18 @@ void chaos_run(const struct chaos_options *o, struct chaos_result *res)
 	    "plan ticks=%u drop=%u dup=%u delay<=%u long=%u/%u "
 	    "fifo=%d disk<=%u partition=%u crash=%u max_down=%u "
 	    "slow=%u churn=%u propose=%u batch=%u read=%u transfer=%u "
-	    "snapshot=%u trailing<=%u snap_fail=%u snap_long=%u",
+	    "snapshot=%u trailing<=%u snap_fail=%u snap_long=%u "
+	    "membership=%u exile_removed=%d",
 	    p.ticks, p.faults.drop_ppm, p.faults.dup_ppm, p.faults.delay_max,
 	    p.faults.long_delay_ppm, p.faults.long_delay_max, p.faults.fifo,
 	    p.disk_max, p.partition_ppm, p.crash_ppm, p.max_down, p.slow_ppm,
 	    p.churn_ppm, p.propose_ppm, p.max_batch, p.read_ppm, p.transfer_ppm,
-	    p.snapshot_ppm, p.max_trailing, p.snap_fail_ppm, p.snap_long_ppm);
+	    p.snapshot_ppm, p.max_trailing, p.snap_fail_ppm, p.snap_long_ppm,
+	    p.membership_ppm, p.exile_removed);
 
 	ch.c = &c;
 	ch.p = &p;
-	ch.partition_end = 0;
-	ch.leader = 0;
-	ch.leader_term = 0;
-	ch.leader_since = 0;
+	ch.ms = &res->membership;
 	uint64_t end = (uint64_t)p.ticks * SIM_STEPS_PER_TICK;
 	while (!c.failed && c.now < end) {
 		if (c.now % SIM_STEPS_PER_TICK == 0) {
@@ -660,6 +1114,15 @@ void chaos_run(const struct chaos_options *o, struct chaos_result *res)
 	res->snap_sent = c.n_snap_sent;
 	res->snap_lost = c.n_snap_lost;
 	res->snap_deposed = c.n_snap_after_leader_change;
+	/* The changes whose entry made it into the committed history. */
+	for (size_t i = 0; i < ch.n_changes; i++) {
+		const struct change_rec *cr = &ch.changes[i];
+		if (cr->index <= c.chk.len &&
+		    c.chk.term[cr->index] == cr->term) {
+			res->membership.committed[cr->kind]++;
+		}
+	}
+	free(ch.changes);
 	for (unsigned i = 1; i <= c.n; i++) {
 		const struct node *n = &c.nodes[i];
 		res->snapshots_taken += n->n_snapshots_taken;

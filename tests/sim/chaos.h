@@ -33,12 +33,46 @@
 /* Chaos phase length when not given. */
 #define CHAOS_DEFAULT_TICKS 300
 
+/* Membership chaos: the kinds of change a leader is asked for. A
+ * replacement removes a voter, then adds a new learner and promotes it
+ * (those two count as an add and a promotion too); a removal of the
+ * leader itself counts as a removal too. */
+enum chaos_change {
+	CHAOS_ADD,
+	CHAOS_PROMOTE,
+	CHAOS_REMOVE,
+	CHAOS_REMOVE_LEADER,
+	CHAOS_REPLACE,
+	CHAOS_N_CHANGES
+};
+
+/* Room for the refusal counts, by -code (RAFT_E* are small negatives). */
+#define CHAOS_N_CODES 32
+
+struct chaos_membership {
+	/* Asked, accepted by the core (a CONF entry appended), and whose
+	 * entry is in the committed history at the end of the run; for a
+	 * replacement: asked and accepted count its removal, committed its
+	 * new voter's promotion. */
+	uint64_t asked[CHAOS_N_CHANGES];
+	uint64_t accepted[CHAOS_N_CHANGES];
+	uint64_t committed[CHAOS_N_CHANGES];
+	uint64_t transfers_asked, transfers_started;
+	uint64_t refused[CHAOS_N_CODES]; /* every change or transfer */
+	uint64_t nodes_added;		 /* nodes created by an accepted add */
+	uint64_t exiled; /* removed nodes whose links were cut */
+};
+
 struct chaos_options {
 	uint64_t seed;
 	unsigned n_nodes;    /* 0: the seed chooses 3 or 5 */
 	unsigned ticks;	     /* chaos phase; 0: CHAOS_DEFAULT_TICKS */
 	FILE *trace;	     /* NULL: no transcript */
 	bool no_commit_rule; /* see cluster_options */
+	bool no_membership;  /* no membership changes at all */
+	/* Let membership changes shrink the cluster to a single voter (by
+	 * default a removal never leaves fewer than two). */
+	bool one_voter;
 };
 
 struct chaos_result {
@@ -58,6 +92,7 @@ struct chaos_result {
 	uint64_t snapshots_taken, snap_sent, snap_lost, installs;
 	uint64_t snap_deposed; /* streams that ended after a leader change */
 	uint64_t snapshot_restarts, margin_restarts;
+	struct chaos_membership membership;
 };
 
 /* Runs one seed. */

@@ -12,18 +12,30 @@
 #include <string.h>
 
 #include "cluster.h"
+#include "entry.h"
 #include "rng.h"
 
 void check_init(struct checker *chk)
 {
 	memset(chk, 0, sizeof *chk);
+	chk->confs_cap = 16;
+	chk->confs = sim_malloc(chk->confs_cap * sizeof *chk->confs);
+	memset(&chk->confs[0], 0, sizeof chk->confs[0]);
+	raft_configuration_init(&chk->confs[0].conf);
+	chk->n_confs = 1;
 }
 
 void check_close(struct checker *chk)
 {
+	for (uint32_t i = 0; i < chk->n_confs; i++) {
+		raft_configuration_close(&chk->confs[i].conf);
+	}
+	free(chk->confs);
 	free(chk->hash);
 	free(chk->term);
 	free(chk->commit_term);
+	free(chk->conf_at);
+	free(chk->conf_id);
 	free(chk->leaders);
 	free(chk->seen);
 	free(chk->reads);
@@ -126,6 +138,96 @@ void check_log_replace(struct cluster *c, struct node *n, raft_index index,
 	}
 }
 
+/* ---- configurations ----------------------------------------------------- */
+
+uint32_t check_conf_entry(struct cluster *c, const struct raft_entry *entry)
+{
+	struct checker *chk = &c->chk;
+	char errmsg[128] = "";
+
+	/* CONF entries are few: the newest first, where a replicated one
+	 * usually is. */
+	for (uint32_t i = chk->n_confs; i-- > 1;) {
+		if (chk->confs[i].index == entry->index &&
+		    chk->confs[i].term == entry->term) {
+			return i;
+		}
+	}
+	if (chk->n_confs == chk->confs_cap) {
+		chk->confs_cap *= 2;
+		chk->confs = sim_realloc(chk->confs,
+					 chk->confs_cap * sizeof *chk->confs);
+	}
+	struct conf_record *r = &chk->confs[chk->n_confs];
+	r->index = entry->index;
+	r->term = entry->term;
+	raft_configuration_init(&r->conf);
+	int rv = raft_configuration_decode(&entry->data, &r->conf, errmsg,
+					   sizeof errmsg);
+	if (rv != 0) {
+		cluster_fail(c,
+			     "CONF entry (%" PRIu64 ",%" PRIu64 ") does not "
+			     "decode: %s: %s",
+			     entry->index, entry->term, raft_err_name(rv),
+			     errmsg);
+		return 0;
+	}
+	return chk->n_confs++;
+}
+
+const struct raft_configuration *check_conf(const struct checker *chk,
+					    uint32_t id)
+{
+	return &chk->confs[id < chk->n_confs ? id : 0].conf;
+}
+
+const struct raft_configuration *check_conf_at(const struct checker *chk,
+					       raft_index index)
+{
+	if (index == 0 || index > chk->len) {
+		return check_conf(chk, 0);
+	}
+	return check_conf(chk, chk->conf_id[index]);
+}
+
+const struct raft_configuration *check_committed_conf(const struct checker *chk)
+{
+	if (chk->len == 0) {
+		return check_conf(chk, chk->boot_conf);
+	}
+	return check_conf_at(chk, chk->len);
+}
+
+/* Single-server changes (thesis 4.1): two configurations one after the
+ * other in the committed history differ by one voter at most, so that any
+ * majority of one meets any majority of the other. */
+static void check_conf_step(struct cluster *c, raft_index index,
+			    const struct raft_configuration *prev,
+			    const struct raft_configuration *next)
+{
+	unsigned changed = 0;
+	char a[64], b[64];
+
+	for (unsigned i = 0; i < next->n; i++) {
+		changed += next->servers[i].role == RAFT_VOTER &&
+			   !conf_has(prev, next->servers[i].id, RAFT_VOTER);
+	}
+	for (unsigned i = 0; i < prev->n; i++) {
+		changed += prev->servers[i].role == RAFT_VOTER &&
+			   !conf_has(next, prev->servers[i].id, RAFT_VOTER);
+	}
+	if (changed > 1) {
+		conf_describe(prev, a, sizeof a);
+		conf_describe(next, b, sizeof b);
+		cluster_fail(
+		    c,
+		    "single-server change: the configuration committed "
+		    "at %" PRIu64 " (%s) changes %u voters of the one "
+		    "before it (%s)",
+		    index, b, changed, a);
+	}
+}
+
 /* ---- the committed history ---------------------------------------------- */
 
 static void history_reserve(struct checker *chk, raft_index last)
@@ -141,10 +243,14 @@ static void history_reserve(struct checker *chk, raft_index last)
 	chk->term = sim_realloc(chk->term, cap * sizeof *chk->term);
 	chk->commit_term =
 	    sim_realloc(chk->commit_term, cap * sizeof *chk->commit_term);
+	chk->conf_at = sim_realloc(chk->conf_at, cap * sizeof *chk->conf_at);
+	chk->conf_id = sim_realloc(chk->conf_id, cap * sizeof *chk->conf_id);
 	if (chk->cap == 0) {
 		chk->hash[0] = 0;
 		chk->term[0] = 0;
 		chk->commit_term[0] = 0;
+		chk->conf_at[0] = 0;
+		chk->conf_id[0] = 0;
 	}
 	chk->cap = cap;
 }
@@ -179,6 +285,25 @@ static void observe_committed(struct cluster *c, struct node *n,
 		chk->hash[i] = n->log[i].hash;
 		chk->term[i] = n->log[i].term;
 		chk->commit_term[i] = observer_term;
+		chk->conf_at[i] = n->log[i].conf_at;
+		chk->conf_id[i] = n->log[i].conf_id;
+		if (n->log[i].conf_at != i) {
+			continue;
+		}
+		/* A configuration committed: every member of it is one for
+		 * good once it leaves (ids are never reused). */
+		const struct raft_configuration *conf =
+		    check_conf(chk, n->log[i].conf_id);
+		if (chk->conf_id[i - 1] != 0) {
+			check_conf_step(
+			    c, i, check_conf(chk, chk->conf_id[i - 1]), conf);
+		}
+		for (unsigned k = 0; k < conf->n; k++) {
+			raft_id id = conf->servers[k].id;
+			if (id >= 1 && id <= c->n) {
+				c->nodes[id].member_once = true;
+			}
+		}
 	}
 	chk->len = upto;
 }
@@ -447,6 +572,88 @@ static bool check_snapshot(struct cluster *c, struct node *n,
 	return true;
 }
 
+/* After how many of its inputs (the one that commits it included) a
+ * leader that the committed configuration leaves out may still lead: none,
+ * the core steps down within the input that commits its removal. */
+#define CHECK_REMOVED_LEADER_INPUTS 0
+
+/* The membership properties of node n, whose core says st (see check.h). */
+static void check_membership(struct cluster *c, struct node *n,
+			     const struct raft_core_status *st)
+{
+	struct checker *chk = &c->chk;
+	const struct mirror_entry *last = &n->log[n->last_index];
+	const struct raft_configuration *want = check_conf(chk, last->conf_id);
+	const struct raft_configuration *have =
+	    raft_core_configuration(n->core);
+	char a[64], b[64];
+
+	if (!conf_equal(have, want)) {
+		conf_describe(have, a, sizeof a);
+		conf_describe(want, b, sizeof b);
+		cluster_fail(c,
+			     "configuration in force: n%" PRIu64 "'s core has "
+			     "{%s} but the last CONF entry of its log (index "
+			     "%" PRIu64 ") holds {%s}",
+			     n->id, a, last->conf_at, b);
+		return;
+	}
+	bool voter = !st->learner;
+	bool campaigns = st->role == RAFT_PRE_CANDIDATE ||
+			 st->role == RAFT_CANDIDATE || st->role == RAFT_LEADER;
+	if (campaigns && !voter &&
+	    (st->role != n->role || st->term != n->term)) {
+		conf_describe(have, a, sizeof a);
+		cluster_fail(c,
+			     "n%" PRIu64 " became %s of term %" PRIu64
+			     " but its configuration {%s} does not count it as "
+			     "a voter (a learner or a non-member campaigns)",
+			     n->id, node_role_name(st->role), st->term, a);
+		return;
+	}
+	if (st->role != RAFT_LEADER) {
+		n->removed_leader = false;
+		return;
+	}
+	/* One change at a time: a leader appends a CONF entry only once the
+	 * last one is committed. */
+	raft_index bound =
+	    st->commit_index > chk->len ? st->commit_index : chk->len;
+	if (last->conf_at > bound &&
+	    n->log[last->conf_at - 1].conf_at > bound) {
+		raft_index first = n->log[last->conf_at - 1].conf_at;
+		cluster_fail(c,
+			     "one change at a time: leader n%" PRIu64
+			     " of term %" PRIu64 " holds two configuration "
+			     "changes uncommitted, CONF entries at %" PRIu64
+			     " and %" PRIu64
+			     " beyond the commit index %" PRIu64,
+			     n->id, st->term, first, last->conf_at, bound);
+		return;
+	}
+	/* A leader that the committed configuration leaves out has handed
+	 * over: it must not go on leading a cluster it is not part of. */
+	if (voter || last->conf_at > st->commit_index) {
+		n->removed_leader = false;
+		return;
+	}
+	if (!n->removed_leader) {
+		n->removed_leader = true;
+		n->removed_inputs = n->n_inputs;
+	}
+	uint64_t inputs = n->n_inputs - n->removed_inputs + 1;
+	if (inputs > CHECK_REMOVED_LEADER_INPUTS) {
+		conf_describe(have, a, sizeof a);
+		cluster_fail(c,
+			     "removed leader: n%" PRIu64 " still leads term "
+			     "%" PRIu64 " after %" PRIu64 " input(s) since the "
+			     "configuration {%s} at %" PRIu64 " that leaves it "
+			     "out was committed (commit index %" PRIu64 ")",
+			     n->id, st->term, inputs, a, last->conf_at,
+			     st->commit_index);
+	}
+}
+
 void check_node(struct cluster *c, struct node *n)
 {
 	struct checker *chk = &c->chk;
@@ -557,6 +764,10 @@ void check_node(struct cluster *c, struct node *n)
 				     n->log[st.commit_index].term);
 		}
 	}
+	if (c->failed) {
+		return;
+	}
+	check_membership(c, n, &st);
 	if (c->failed) {
 		return;
 	}

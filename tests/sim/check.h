@@ -31,17 +31,37 @@ struct read_request {
 	raft_index index; /* once done */
 };
 
+/* A configuration held by the CONF entry (index, term) of some log. Record
+ * 0 is the empty configuration of a node whose log holds none (a new node
+ * before it hears from a leader). */
+struct conf_record {
+	raft_index index;
+	raft_term term;
+	struct raft_configuration conf;
+};
+
 /* What the checker remembers across the whole run (all incarnations). */
 struct checker {
 	/* The one committed history: hash[i], term[i] for i in 1..len.
 	 * commit_term[i] is the term of the first node that saw index i
 	 * committed, an upper bound of the term in which it was committed;
-	 * leaders of later terms must hold it (leader completeness). */
+	 * leaders of later terms must hold it (leader completeness).
+	 * conf_at[i] is the index of the last CONF entry at or before i and
+	 * conf_id[i] its record: the configuration in force at i. */
 	uint64_t *hash;
 	raft_term *term;
 	raft_term *commit_term;
+	raft_index *conf_at;
+	uint32_t *conf_id;
 	raft_index len;
 	size_t cap;
+
+	/* Every CONF entry seen in any log, by first sight; boot_conf is
+	 * the bootstrap entry's, in every first node's log (so in force
+	 * before anything is known committed). */
+	struct conf_record *confs;
+	uint32_t n_confs, confs_cap;
+	uint32_t boot_conf;
 
 	/* term -> the one node that was leader in it (0: none seen). */
 	raft_id *leaders;
@@ -62,6 +82,23 @@ struct checker {
 
 void check_init(struct checker *chk);
 void check_close(struct checker *chk);
+
+/* The record of the configuration a CONF entry at (entry->index,
+ * entry->term) holds, registered at its first sight (0 and a failure if it
+ * does not decode). */
+uint32_t check_conf_entry(struct cluster *c, const struct raft_entry *entry);
+
+/* A configuration record. */
+const struct raft_configuration *check_conf(const struct checker *chk,
+					    uint32_t id);
+
+/* The configuration in force at index of the committed history (at most
+ * its length), and at its end: the latest committed configuration (the
+ * bootstrap one while nothing is known committed). */
+const struct raft_configuration *check_conf_at(const struct checker *chk,
+					       raft_index index);
+const struct raft_configuration *
+check_committed_conf(const struct checker *chk);
 
 /* A node's log (the mirror of its core's log) now holds this entry at
  * index; hash is the entry's chain hash. Log matching: any two entries
@@ -96,7 +133,11 @@ void check_message_sent(struct cluster *c, struct node *n,
 			const struct raft_message *msg, uint64_t ack_hash);
 
 /* After a node took an input and was drained: role, term, commit index,
- * last index, leader per term, leader completeness, commit rule. */
+ * last index, leader per term, leader completeness, commit rule; and for
+ * membership: the core's configuration is its log's last CONF entry's,
+ * only a voter of it campaigns or becomes leader, a leader's log holds at
+ * most one CONF entry beyond what is committed, and a leader whose
+ * committed configuration leaves it out steps down at once. */
 void check_node(struct cluster *c, struct node *n);
 
 /* A read was asked on node n with this ctx; returns nothing, remembers the

@@ -7,6 +7,9 @@
 #include <string.h>
 
 #include "entry.h"
+#ifdef SIM_PLANT_BUG_TWO_CHANGES
+#include "core/core.h" /* the core's state, for the planted bug */
+#endif
 
 void cluster_options_defaults(struct cluster_options *o, uint64_t seed,
 			      unsigned n_nodes)
@@ -106,29 +109,33 @@ void cluster_init(struct cluster *c, const struct cluster_options *o)
 		if (rv != 0) {
 			cluster_fail(c, "raft_configuration_add: %s",
 				     raft_err_name(rv));
-			c->conf = conf;
+			raft_configuration_close(&conf);
 			return;
 		}
 	}
 	rv = raft_core_bootstrap_entry(&conf, &boot);
-	c->conf = conf;
+	raft_configuration_close(&conf);
 	if (rv != 0) {
 		cluster_fail(c, "raft_core_bootstrap_entry: %s",
 			     raft_err_name(rv));
 		return;
 	}
+	c->chk.boot_conf = check_conf_entry(c, &boot);
+	struct raft_core_config *cfg = &c->node_config;
+	raft_core_config_defaults(cfg, 1);
+	cfg->election_ticks = o->election_ticks;
+	cfg->heartbeat_ticks = o->heartbeat_ticks;
+	cfg->pre_vote = o->pre_vote;
+	cfg->check_quorum = o->check_quorum;
+	cfg->max_inflight_msgs = o->max_inflight_msgs;
+	cfg->max_inflight_bytes = o->max_inflight_bytes;
+	cfg->max_append_entries = o->max_append_entries;
+	cfg->max_append_bytes = o->max_append_bytes;
 	for (unsigned i = 1; i <= c->n; i++) {
-		struct raft_core_config cfg;
-		raft_core_config_defaults(&cfg, i);
-		cfg.election_ticks = o->election_ticks;
-		cfg.heartbeat_ticks = o->heartbeat_ticks;
-		cfg.pre_vote = o->pre_vote;
-		cfg.check_quorum = o->check_quorum;
-		cfg.max_inflight_msgs = o->max_inflight_msgs;
-		cfg.max_inflight_bytes = o->max_inflight_bytes;
-		cfg.max_append_entries = o->max_append_entries;
-		cfg.max_append_bytes = o->max_append_bytes;
-		node_init(c, &c->nodes[i], i, &cfg, &boot);
+		struct raft_core_config node_cfg = *cfg;
+		node_cfg.id = i;
+		node_cfg.random_seed = i;
+		node_init(c, &c->nodes[i], i, &node_cfg, &boot);
 	}
 	raft_free(boot.data.base);
 	cluster_trace(
@@ -153,7 +160,6 @@ void cluster_close(struct cluster *c)
 		message_close(&c->transfers[i].msg);
 	}
 	free(c->transfers);
-	raft_configuration_close(&c->conf);
 	net_close(&c->net);
 	check_close(&c->chk);
 }
@@ -515,6 +521,161 @@ int cluster_transfer(struct cluster *c, raft_id id, raft_id to)
 		      rv == 0 ? "started" : raft_err_name(rv));
 	node_drain(c, n);
 	return rv;
+}
+
+#ifdef SIM_PLANT_BUG_TWO_CHANGES
+/* Planted bug for the simulator's self-test (sim-bug-two-changes): the core
+ * is made to forget that its last configuration change is not committed
+ * yet, so that it accepts a second one at once. lib/core has no switch for
+ * it, so the simulator reaches into the core's state: the configuration in
+ * force seems committed (index 0) during the call, and is put back if the
+ * call fails (a successful one records its own entry). */
+#define PLANT_FORGET_CHANGE(core)                           \
+	raft_index planted_conf_index = (core)->conf_index; \
+	(core)->conf_index = 0
+#define PLANT_RESTORE(core, rv)                                  \
+	do {                                                     \
+		if ((rv) != 0) {                                 \
+			(core)->conf_index = planted_conf_index; \
+		}                                                \
+	} while (0)
+#else
+#define PLANT_FORGET_CHANGE(core) (void)0
+#define PLANT_RESTORE(core, rv)	  (void)0
+#endif
+
+static const char *role_word(uint8_t role)
+{
+	return role == RAFT_VOTER ? "voter" : "learner";
+}
+
+/* Traces a membership call's outcome and hands out its entry. */
+static void change_done(struct cluster *c, struct node *n, const char *what,
+			int rv, raft_index i, raft_term t, raft_index *index,
+			raft_term *term)
+{
+	if (rv == 0) {
+		cluster_trace(c, n->id, "%s -> (%" PRIu64 ",%" PRIu64 ")", what,
+			      i, t);
+	} else {
+		cluster_trace(c, n->id, "%s: %s", what, raft_err_name(rv));
+	}
+	if (index != NULL) {
+		*index = rv == 0 ? i : 0;
+	}
+	if (term != NULL) {
+		*term = rv == 0 ? t : 0;
+	}
+}
+
+int cluster_add_member(struct cluster *c, raft_id id, uint8_t role,
+		       raft_id *added, raft_index *index, raft_term *term)
+{
+	struct node *n = &c->nodes[id];
+	raft_id new_id = c->n + 1;
+	raft_index i = 0;
+	raft_term t = 0;
+	char address[16], what[64];
+	int rv;
+
+	if (added != NULL) {
+		*added = 0;
+	}
+	if (n->core == NULL) {
+		change_done(c, n, "add_member", RAFT_ENOTLEADER, 0, 0, index,
+			    term);
+		return RAFT_ENOTLEADER;
+	}
+	if (new_id > SIM_MAX_NODES) {
+		change_done(c, n, "add_member", RAFT_ENOSPC, 0, 0, index, term);
+		return RAFT_ENOSPC;
+	}
+	snprintf(address, sizeof address, "n%" PRIu64, new_id);
+	PLANT_FORGET_CHANGE(n->core);
+	rv = raft_core_add_member(n->core, new_id, address, role, &t, &i);
+	PLANT_RESTORE(n->core, rv);
+	snprintf(what, sizeof what, "add_member n%" PRIu64 " %s", new_id,
+		 role_word(role));
+	change_done(c, n, what, rv, i, t, index, term);
+	if (rv == 0) {
+		/* The new node exists before the leader's first message to
+		 * it leaves: it starts empty and waits to hear from it. */
+		struct raft_core_config cfg = c->node_config;
+		cfg.id = new_id;
+		cfg.random_seed = new_id;
+		c->n = (unsigned)new_id;
+		c->net.n_nodes = c->n;
+		node_init(c, &c->nodes[new_id], new_id, &cfg, NULL);
+		node_start(c, &c->nodes[new_id]);
+		if (added != NULL) {
+			*added = new_id;
+		}
+	}
+	node_drain(c, n);
+	return rv;
+}
+
+int cluster_remove_member(struct cluster *c, raft_id id, raft_id member,
+			  raft_index *index, raft_term *term)
+{
+	struct node *n = &c->nodes[id];
+	raft_index i = 0;
+	raft_term t = 0;
+	char what[64];
+	int rv = RAFT_ENOTLEADER;
+
+	snprintf(what, sizeof what, "remove_member n%" PRIu64, member);
+	if (n->core != NULL) {
+		PLANT_FORGET_CHANGE(n->core);
+		rv = raft_core_remove_member(n->core, member, &t, &i);
+		PLANT_RESTORE(n->core, rv);
+	}
+	change_done(c, n, what, rv, i, t, index, term);
+	node_drain(c, n);
+	return rv;
+}
+
+int cluster_promote(struct cluster *c, raft_id id, raft_id learner,
+		    raft_index *index, raft_term *term)
+{
+	struct node *n = &c->nodes[id];
+	raft_index i = 0;
+	raft_term t = 0;
+	char what[64];
+	int rv = RAFT_ENOTLEADER;
+
+	snprintf(what, sizeof what, "promote n%" PRIu64, learner);
+	if (n->core != NULL) {
+		PLANT_FORGET_CHANGE(n->core);
+		rv = raft_core_promote(n->core, learner, &t, &i);
+		PLANT_RESTORE(n->core, rv);
+	}
+	change_done(c, n, what, rv, i, t, index, term);
+	node_drain(c, n);
+	return rv;
+}
+
+const struct raft_configuration *cluster_node_conf(const struct cluster *c,
+						   raft_id id)
+{
+	static const struct raft_configuration empty = {NULL, 0};
+	const struct node *n = &c->nodes[id];
+	return n->core != NULL ? raft_core_configuration(n->core) : &empty;
+}
+
+bool cluster_is_removed(const struct cluster *c, raft_id id)
+{
+	return c->nodes[id].member_once &&
+	       !conf_has(check_committed_conf(&c->chk), id, 0);
+}
+
+void cluster_exile(struct cluster *c, raft_id id)
+{
+	if (c->net.exiled[id]) {
+		return;
+	}
+	c->net.exiled[id] = true;
+	cluster_trace(c, id, "EXILED (its links are cut for good)");
 }
 
 void cluster_isolate(struct cluster *c, raft_id id)

@@ -53,6 +53,10 @@ struct write {
 struct mirror_entry {
 	raft_term term;
 	uint64_t hash; /* chain hash */
+	/* The last CONF entry at or before this one (0: none) and the
+	 * checker's record of its configuration: the one in force here. */
+	raft_index conf_at;
+	uint32_t conf_id;
 };
 
 struct node {
@@ -115,6 +119,16 @@ struct node {
 	/* Liveness: bit k set once the k-th post-heal proposal is applied. */
 	uint64_t heal_mask;
 	unsigned n_crashes;
+
+	/* Membership. A member of some committed configuration; once it
+	 * is in none any more it was removed for good (ids are never
+	 * reused). */
+	bool member_once;
+	/* Inputs taken (drains), and whether and since which input it has
+	 * led while the committed configuration leaves it out. */
+	uint64_t n_inputs;
+	bool removed_leader;
+	uint64_t removed_inputs;
 
 	/* Snapshot statistics. */
 	unsigned n_snapshots_taken;
@@ -194,9 +208,9 @@ struct cluster {
 	uint64_t n_proposed; /* data strings handed out, "s<seed>-<n>" */
 	uint64_t n_delivered;
 
-	/* The configuration every node boots with (the simulator makes no
-	 * membership change, so it is in force everywhere, always). */
-	struct raft_configuration conf;
+	/* The core configuration of every node (its id aside), for nodes
+	 * added later. */
+	struct raft_core_config node_config;
 
 	/* Snapshot transfers in flight, in start order. */
 	struct transfer *transfers;
@@ -230,7 +244,8 @@ void cluster_options_defaults(struct cluster_options *o, uint64_t seed,
 
 /* Starts a fresh cluster: every node boots from the same one-entry log
  * (raft_core_bootstrap_entry of a configuration of all nodes as voters),
- * term 1, no vote. Failures (which would be core bugs) set c->failed. */
+ * term 1, no vote. Failures (which would be core bugs) set c->failed.
+ * Nodes added later (cluster_add_member) start empty: term 0, no entry. */
 void cluster_init(struct cluster *c, const struct cluster_options *o);
 
 /* Frees every core, write, message and record. */
@@ -285,6 +300,31 @@ int cluster_propose(struct cluster *c, raft_id id, const char *data,
 int cluster_read_index(struct cluster *c, raft_id id, uint64_t *ctx);
 int cluster_transfer(struct cluster *c, raft_id id, raft_id to);
 
+/* Membership changes asked of node id (see raft_core_add_member() and the
+ * others); *index and *term name the CONF entry appended (0 on error).
+ * cluster_add_member adds the next id, c->n + 1, as a brand-new node with
+ * an empty state that joins the network once the core accepted it (an id
+ * is never used twice); it returns RAFT_ENOSPC and changes nothing when
+ * SIM_MAX_NODES are there already. */
+int cluster_add_member(struct cluster *c, raft_id id, uint8_t role,
+		       raft_id *added, raft_index *index, raft_term *term);
+int cluster_remove_member(struct cluster *c, raft_id id, raft_id member,
+			  raft_index *index, raft_term *term);
+int cluster_promote(struct cluster *c, raft_id id, raft_id learner,
+		    raft_index *index, raft_term *term);
+
+/* Node id's configuration in force (empty while it is down). */
+const struct raft_configuration *cluster_node_conf(const struct cluster *c,
+						   raft_id id);
+
+/* Whether node id was removed for good: a member of some committed
+ * configuration, and of the latest committed one no more. */
+bool cluster_is_removed(const struct cluster *c, raft_id id);
+
+/* Cuts every link of node id, for good (its traffic is dropped both ways,
+ * through partitions and heals). */
+void cluster_exile(struct cluster *c, raft_id id);
+
 /* The state machine of node id saved a snapshot at index (at most its
  * applied index): raft_core_snapshot_taken(), then the snapshot is
  * recorded durably and the durable log compacted the same way as the
@@ -315,7 +355,7 @@ void cluster_set_filter(struct cluster *c, cluster_filter_cb filter, void *arg);
 /* Node internals used by cluster.c, implemented in node.c. */
 void node_init(struct cluster *c, struct node *n, raft_id id,
 	       const struct raft_core_config *config,
-	       const struct raft_entry *bootstrap);
+	       const struct raft_entry *bootstrap /* NULL: empty */);
 void node_close(struct node *n);
 void node_start(struct cluster *c, struct node *n);
 void node_stop(struct cluster *c, struct node *n);

@@ -69,6 +69,51 @@ void conf_copy(struct raft_configuration *dst,
 	}
 }
 
+bool conf_has(const struct raft_configuration *conf, raft_id id, uint8_t role)
+{
+	const struct raft_server *s = raft_configuration_get(conf, id);
+	return s != NULL && (role == 0 || s->role == role);
+}
+
+bool conf_equal(const struct raft_configuration *a,
+		const struct raft_configuration *b)
+{
+	unsigned same = 0;
+	if (a->n != b->n) {
+		return false;
+	}
+	/* Usually in the same order (both decoded from one entry). */
+	while (same < a->n && a->servers[same].id == b->servers[same].id &&
+	       a->servers[same].role == b->servers[same].role) {
+		same++;
+	}
+	for (unsigned i = same; i < a->n; i++) {
+		if (!conf_has(b, a->servers[i].id, a->servers[i].role)) {
+			return false;
+		}
+	}
+	return true;
+}
+
+void conf_describe(const struct raft_configuration *conf, char *buf, size_t len)
+{
+	size_t used = 0;
+	if (len == 0) {
+		return;
+	}
+	buf[0] = '\0';
+	if (conf->n == 0) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	for (unsigned i = 0; i < conf->n && used < len; i++) {
+		const struct raft_server *s = &conf->servers[i];
+		used += (size_t)snprintf(
+		    buf + used, len - used, "%s%" PRIu64 "%s", i > 0 ? "," : "",
+		    s->id, s->role == RAFT_LEARNER ? "L" : "");
+	}
+}
+
 void message_copy(struct raft_message *dst, const struct raft_message *src)
 {
 	*dst = *src;
@@ -138,9 +183,20 @@ void entry_label(const struct raft_entry *entry, char label[ENTRY_LABEL_LEN])
 	case RAFT_ENTRY_NOOP:
 		snprintf(label, ENTRY_LABEL_LEN, "noop");
 		return;
-	case RAFT_ENTRY_CONF:
-		snprintf(label, ENTRY_LABEL_LEN, "conf");
+	case RAFT_ENTRY_CONF: {
+		struct raft_configuration conf;
+		char members[ENTRY_LABEL_LEN - 5];
+		raft_configuration_init(&conf);
+		if (raft_configuration_decode(&entry->data, &conf, NULL, 0) !=
+		    0) {
+			snprintf(label, ENTRY_LABEL_LEN, "conf?");
+			return;
+		}
+		conf_describe(&conf, members, sizeof members);
+		raft_configuration_close(&conf);
+		snprintf(label, ENTRY_LABEL_LEN, "conf:%s", members);
 		return;
+	}
 	case RAFT_ENTRY_NORMAL:
 		break;
 	default:

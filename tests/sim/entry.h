@@ -2,6 +2,7 @@
 #ifndef RAFT_SIM_ENTRY_H
 #define RAFT_SIM_ENTRY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +28,19 @@ void entry_free_array(struct raft_entry *entries, size_t n);
 void conf_copy(struct raft_configuration *dst,
 	       const struct raft_configuration *src);
 
+/* Whether two configurations have the same members with the same roles
+ * (in any order; addresses are not compared). */
+bool conf_equal(const struct raft_configuration *a,
+		const struct raft_configuration *b);
+
+/* Whether id is a member of conf with this role (0: any role). */
+bool conf_has(const struct raft_configuration *conf, raft_id id, uint8_t role);
+
+/* Writes "1,2,3,4L" (voters by id, learners with an L) into buf; "-" for
+ * an empty configuration. */
+void conf_describe(const struct raft_configuration *conf, char *buf,
+		   size_t len);
+
 /* Deep copy of a message: an AppendEntries' entries and a snapshot's
  * configuration are copied too. */
 void message_copy(struct raft_message *dst, const struct raft_message *src);
@@ -47,7 +61,7 @@ void message_free_array(struct raft_message *msgs, size_t n);
 uint64_t entry_chain_hash(uint64_t prev, const struct raft_entry *entry);
 
 /* A short printable label for an entry: its data for NORMAL entries (cut
- * to fit), "noop" or "conf". */
+ * to fit), "noop", or "conf:" and the members of a CONF entry. */
 void entry_label(const struct raft_entry *entry, char label[ENTRY_LABEL_LEN]);
 
 /* Writes a one-line description of a message ("append term=4 prev=(12,3)

@@ -9,12 +9,13 @@
 #include <unistd.h>
 
 #include "chaos.h"
+#include "raft/error.h"
 #include "scenario.h"
 
 static const char usage[] =
     "usage: sim [--seed N] [--seeds A-B | --count K] [--nodes 3|5]\n"
     "           [--ticks T] [--trace] [--fail-fast] [--no-commit-rule]\n"
-    "           [--scenario NAME] [--list]\n"
+    "           [--no-membership | --one-voter] [--scenario NAME] [--list]\n"
     "\n"
     "Runs real Raft cores on a simulated network and disk, every fault\n"
     "chosen by the seed, checking Raft's invariants after every step.\n"
@@ -22,12 +23,15 @@ static const char usage[] =
     "  --seed N          run seed N (default 1)\n"
     "  --seeds A-B       run seeds A to B\n"
     "  --count K         run K seeds starting at --seed\n"
-    "  --nodes 3|5       cluster size (default: the seed chooses)\n"
+    "  --nodes 3|5       initial cluster size (default: the seed chooses)\n"
     "  --ticks T         length of the chaos phase (default 300)\n"
     "  --trace           print a transcript of the run on stdout\n"
     "  --fail-fast       stop at the first failing seed\n"
     "  --no-commit-rule  do not check the leader commit rule directly\n"
     "                    (safety must then be caught by its effects)\n"
+    "  --no-membership   no membership changes in random runs\n"
+    "  --one-voter       let membership changes shrink a cluster to a\n"
+    "                    single voter (by default two are left at least)\n"
     "  --scenario NAME   run a named scenario (with the seeds given)\n"
     "  --list            list the scenarios\n"
     "\n"
@@ -81,6 +85,8 @@ struct args {
 	bool trace;
 	bool fail_fast;
 	bool no_commit_rule;
+	bool no_membership;
+	bool one_voter;
 	const char *scenario;
 	bool list;
 	const char *prog;
@@ -138,6 +144,10 @@ static void parse_args(int argc, char **argv, struct args *a)
 			a->fail_fast = true;
 		} else if (strcmp(arg, "--no-commit-rule") == 0) {
 			a->no_commit_rule = true;
+		} else if (strcmp(arg, "--no-membership") == 0) {
+			a->no_membership = true;
+		} else if (strcmp(arg, "--one-voter") == 0) {
+			a->one_voter = true;
 		} else if (strcmp(arg, "--scenario") == 0) {
 			if (val == NULL) {
 				usage_error(arg, "a scenario name is required");
@@ -153,6 +163,10 @@ static void parse_args(int argc, char **argv, struct args *a)
 		} else {
 			usage_error(arg, "unknown option");
 		}
+	}
+	if (a->no_membership && a->one_voter) {
+		usage_error("--one-voter", "cannot be combined with "
+					   "--no-membership");
 	}
 	if (have_range && (have_seed || have_count)) {
 		usage_error("--seeds", "cannot be combined with --seed or "
@@ -182,6 +196,14 @@ static void replay_line(const struct args *a, uint64_t seed, char *buf,
 	if (a->no_commit_rule) {
 		used += (size_t)snprintf(buf + used, len - used,
 					 " --no-commit-rule");
+	}
+	if (a->no_membership && a->scenario == NULL) {
+		used += (size_t)snprintf(buf + used, len - used,
+					 " --no-membership");
+	}
+	if (a->one_voter && a->scenario == NULL) {
+		used +=
+		    (size_t)snprintf(buf + used, len - used, " --one-voter");
 	}
 	snprintf(buf + used, len - used, " --trace");
 }
@@ -248,6 +270,58 @@ static int run_scenarios(const struct args *a)
 	return failed > 0 ? 1 : 0;
 }
 
+static void add_membership(struct chaos_membership *sum,
+			   const struct chaos_membership *m)
+{
+	for (unsigned k = 0; k < CHAOS_N_CHANGES; k++) {
+		sum->asked[k] += m->asked[k];
+		sum->accepted[k] += m->accepted[k];
+		sum->committed[k] += m->committed[k];
+	}
+	for (unsigned k = 0; k < CHAOS_N_CODES; k++) {
+		sum->refused[k] += m->refused[k];
+	}
+	sum->transfers_asked += m->transfers_asked;
+	sum->transfers_started += m->transfers_started;
+	sum->nodes_added += m->nodes_added;
+	sum->exiled += m->exiled;
+}
+
+/* The membership summary: changes by kind (asked/accepted/committed),
+ * transfers, and the refusals by code. */
+static void print_membership(const struct chaos_membership *m)
+{
+	static const char *const names[CHAOS_N_CHANGES] = {
+	    "add", "promote", "remove", "the leader itself", "replace"};
+	char counts[CHAOS_N_CHANGES][64];
+	char refused[512] = "";
+	size_t used = 0;
+
+	for (unsigned k = 0; k < CHAOS_N_CHANGES; k++) {
+		snprintf(counts[k], sizeof counts[k],
+			 "%s %" PRIu64 "/%" PRIu64 "/%" PRIu64, names[k],
+			 m->asked[k], m->accepted[k], m->committed[k]);
+	}
+	for (unsigned k = 1; k < CHAOS_N_CODES && used < sizeof refused; k++) {
+		if (m->refused[k] > 0) {
+			used += (size_t)snprintf(
+			    refused + used, sizeof refused - used,
+			    "%s%s %" PRIu64, used > 0 ? ", " : "",
+			    raft_err_name(-(int)k), m->refused[k]);
+		}
+	}
+	printf("sim: membership changes (asked/accepted/committed): %s, %s, "
+	       "%s (%s), %s; %" PRIu64 " nodes added, %" PRIu64
+	       " removed ones exiled\n",
+	       counts[CHAOS_ADD], counts[CHAOS_PROMOTE], counts[CHAOS_REMOVE],
+	       counts[CHAOS_REMOVE_LEADER], counts[CHAOS_REPLACE],
+	       m->nodes_added, m->exiled);
+	printf("sim: leadership transfers: %" PRIu64 " asked, %" PRIu64
+	       " started; refusals of changes and transfers: %s\n",
+	       m->transfers_asked, m->transfers_started,
+	       used > 0 ? refused : "none");
+}
+
 static int run_chaos(const struct args *a)
 {
 	uint64_t passed = 0, failed = 0, by_size[6] = {0};
@@ -256,6 +330,9 @@ static int run_chaos(const struct args *a)
 	uint64_t taken = 0, sent = 0, lost = 0, installs = 0, restarts = 0;
 	uint64_t margin = 0, deposed = 0;
 	uint64_t worst_election_seed[2] = {0, 0};
+	struct chaos_membership ms;
+
+	memset(&ms, 0, sizeof ms);
 
 	for (uint64_t k = 0; k < a->count; k++) {
 		uint64_t seed = a->first + k;
@@ -265,6 +342,8 @@ static int run_chaos(const struct args *a)
 		    .ticks = a->ticks,
 		    .trace = a->trace ? stdout : NULL,
 		    .no_commit_rule = a->no_commit_rule,
+		    .no_membership = a->no_membership,
+		    .one_voter = a->one_voter,
 		};
 		struct chaos_result r;
 		arm_abort_note(a, seed);
@@ -281,6 +360,7 @@ static int run_chaos(const struct args *a)
 			restarts += r.snapshot_restarts;
 			margin += r.margin_restarts;
 			deposed += r.snap_deposed;
+			add_membership(&ms, &r.membership);
 			if (r.election_ticks > worst_election[r.pre_vote]) {
 				worst_election[r.pre_vote] = r.election_ticks;
 				worst_election_seed[r.pre_vote] = seed;
@@ -319,6 +399,7 @@ static int run_chaos(const struct args *a)
 		       " restarts from a snapshot (%" PRIu64
 		       " with a log kept before it)\n",
 		       taken, sent, lost, deposed, installs, restarts, margin);
+		print_membership(&ms);
 	}
 	return failed > 0 ? 1 : 0;
 }

@@ -168,7 +168,7 @@ void net_set_cut_both(struct net *net, unsigned a, unsigned b, bool cut)
 
 bool net_is_cut(const struct net *net, unsigned from, unsigned to)
 {
-	return net->cut[from][to];
+	return net->cut[from][to] || net->exiled[from] || net->exiled[to];
 }
 
 void net_connect_all(struct net *net)

@@ -9,7 +9,8 @@
 #include "raft/core.h"
 #include "rng.h"
 
-/* Largest cluster the simulator runs; ids are 1..n. */
+/* Most nodes a run has, those added by membership changes included; ids
+ * are 1..n and never reused. */
 #define SIM_MAX_NODES 7
 
 /* A message in flight. It owns its deep copy of the message. */
@@ -42,6 +43,8 @@ struct net {
 	bool cut[SIM_MAX_NODES + 1][SIM_MAX_NODES + 1];
 	/* Last delivery step per link, to keep FIFO order. */
 	uint64_t link_last[SIM_MAX_NODES + 1][SIM_MAX_NODES + 1];
+	/* Nodes cut from everyone for good, whatever cut says. */
+	bool exiled[SIM_MAX_NODES + 1];
 	/* Extra delay of messages to a node (a slow node). */
 	unsigned extra_delay[SIM_MAX_NODES + 1];
 	struct net_faults faults;
@@ -72,10 +75,10 @@ void net_set_cut(struct net *net, unsigned from, unsigned to, bool cut);
 /* Cuts or restores both directions between a and b. */
 void net_set_cut_both(struct net *net, unsigned a, unsigned b, bool cut);
 
-/* Whether `to` cannot hear `from`. */
+/* Whether `to` cannot hear `from` (a cut, or one of them exiled). */
 bool net_is_cut(const struct net *net, unsigned from, unsigned to);
 
-/* Restores every link. */
+/* Restores every link (but those of exiled nodes). */
 void net_connect_all(struct net *net);
 
 #endif /* RAFT_SIM_NET_H */

@@ -159,21 +159,62 @@ void node_init(struct cluster *c, struct node *n, raft_id id,
 	memset(n, 0, sizeof *n);
 	n->id = id;
 	n->config = *config;
-	n->disk_hs.term = 1;
-	n->disk_hs.vote = 0;
 	raft_configuration_init(&n->disk_snap.conf);
 	raft_configuration_init(&n->received.conf);
+	n->disk_min = c->disk_min;
+	n->disk_max = c->disk_max;
+	log_reserve(n, 0);
+	memset(&n->log[0], 0, sizeof n->log[0]);
+	if (bootstrap == NULL) {
+		/* A node added to a running cluster: term 0, no vote, no
+		 * entry; a leader sends it the log or a snapshot. */
+		return;
+	}
+	n->disk_hs.term = 1;
+	n->disk_hs.vote = 0;
 	disk_reserve(n, 1);
 	struct raft_entry *copy = entry_copy_array(bootstrap, 1);
 	n->disk_entries[0] = copy[0];
 	free(copy);
 	n->disk_hashes[0] = entry_chain_hash(0, &n->disk_entries[0]);
 	n->disk_n = 1;
-	n->disk_min = c->disk_min;
-	n->disk_max = c->disk_max;
-	log_reserve(n, 0);
-	n->log[0].term = 0;
-	n->log[0].hash = 0;
+}
+
+/* Sets the mirror's entry at index (log[index - 1] is set): its term, chain
+ * hash and the configuration in force there. */
+static void mirror_set(struct cluster *c, struct node *n, raft_index index,
+		       const struct raft_entry *e, uint64_t hash)
+{
+	struct mirror_entry *m = &n->log[index];
+	m->term = e->term;
+	m->hash = hash;
+	if (e->type == RAFT_ENTRY_CONF) {
+		m->conf_at = index;
+		m->conf_id = check_conf_entry(c, e);
+	} else {
+		m->conf_at = n->log[index - 1].conf_at;
+		m->conf_id = n->log[index - 1].conf_id;
+	}
+}
+
+/* Whether a snapshot's configuration is the one in force at its index in
+ * the committed history (which holds that index). */
+static bool snapshot_conf_ok(struct cluster *c, const struct node *n,
+			     const char *what, raft_index index,
+			     const struct raft_configuration *conf)
+{
+	const struct raft_configuration *want = check_conf_at(&c->chk, index);
+	char a[64], b[64];
+	if (conf_equal(conf, want)) {
+		return true;
+	}
+	conf_describe(conf, a, sizeof a);
+	conf_describe(want, b, sizeof b);
+	cluster_fail(c,
+		     "n%" PRIu64 " %s a snapshot at %" PRIu64 " with the "
+		     "configuration {%s} but {%s} is in force there",
+		     n->id, what, index, a, b);
+	return false;
 }
 
 static void free_write(struct write *w)
@@ -228,6 +269,8 @@ static bool mirror_from_history(struct cluster *c, struct node *n,
 	for (raft_index i = 1; i <= index; i++) {
 		n->log[i].term = c->chk.term[i];
 		n->log[i].hash = c->chk.hash[i];
+		n->log[i].conf_at = c->chk.conf_at[i];
+		n->log[i].conf_id = c->chk.conf_id[i];
 	}
 	return true;
 }
@@ -278,9 +321,9 @@ void node_start(struct cluster *c, struct node *n)
 		return;
 	}
 	log_reserve(n, last);
-	for (size_t i = 0; i < n->disk_n; i++) {
-		n->log[n->disk_offset + i + 1].term = n->disk_entries[i].term;
-		n->log[n->disk_offset + i + 1].hash = n->disk_hashes[i];
+	for (size_t i = 0; i < n->disk_n && !c->failed; i++) {
+		mirror_set(c, n, n->disk_offset + i + 1, &n->disk_entries[i],
+			   n->disk_hashes[i]);
 	}
 	if (node_disk_last(n) < n->disk_snap.index &&
 	    !mirror_from_history(c, n, n->disk_snap.index)) {
@@ -407,8 +450,7 @@ static void mirror_replace(struct cluster *c, struct node *n,
 		if (index <= n->commit && index <= n->last_index) {
 			check_log_replace(c, n, index, e->term, hash);
 		}
-		n->log[index].term = e->term;
-		n->log[index].hash = hash;
+		mirror_set(c, n, index, e, hash);
 		entry_label(e, label);
 		check_log_entry(c, n, index, e->term, hash, label);
 	}
@@ -452,12 +494,7 @@ static bool install_snapshot(struct cluster *c, struct node *n,
 		}
 		return false;
 	}
-	if (raft_configuration_n_voters(&meta->conf) != c->n) {
-		cluster_fail(c,
-			     "n%" PRIu64 ": installs a snapshot whose "
-			     "configuration has %u voters, not %u",
-			     n->id, raft_configuration_n_voters(&meta->conf),
-			     c->n);
+	if (!snapshot_conf_ok(c, n, "installs", meta->index, &meta->conf)) {
 		return false;
 	}
 	n->last_index = meta->index;
@@ -577,6 +614,7 @@ void node_drain(struct cluster *c, struct node *n)
 {
 	unsigned rounds = 0;
 
+	n->n_inputs++;
 	while (!c->failed && n->core != NULL && raft_core_has_ready(n->core)) {
 		struct raft_ready rd;
 		raft_index applied_to = 0;
@@ -781,13 +819,26 @@ int cluster_take_snapshot(struct cluster *c, raft_id id, raft_index index,
 	/* The state machine saved its state at index; its hash is the
 	 * applied sequence's there. */
 	uint64_t hash = n->log[index].hash;
+	const struct raft_snapshot_meta *meta = raft_core_snapshot(n->core);
 	if (!snapshot_in_history(c, n, "took", index, hash)) {
+		return rv;
+	}
+	if (meta == NULL || meta->index != index ||
+	    meta->term != n->log[index].term) {
+		cluster_fail(
+		    c,
+		    "n%" PRIu64 ": after raft_core_snapshot_taken(%" PRIu64
+		    ") the core's snapshot is not (%" PRIu64 ",%" PRIu64 ")",
+		    id, index, index, n->log[index].term);
+		return rv;
+	}
+	if (!snapshot_conf_ok(c, n, "took", index, &meta->conf)) {
 		return rv;
 	}
 	sim_snapshot_clear(&n->disk_snap);
 	n->disk_snap.index = index;
 	n->disk_snap.term = n->log[index].term;
-	conf_copy(&n->disk_snap.conf, &c->conf);
+	conf_copy(&n->disk_snap.conf, &meta->conf);
 	n->disk_snap.hash = hash;
 	n->disk_snap.heal_mask = heal_mask_upto(c, index);
 	n->n_snapshots_taken++;
@@ -822,16 +873,17 @@ void node_start_transfer(struct cluster *c, struct node *n,
 		return;
 	}
 	if (meta->index == 0 || meta->index != n->disk_snap.index ||
-	    meta->term != n->disk_snap.term ||
-	    raft_configuration_n_voters(&meta->conf) != c->n) {
-		cluster_fail(
-		    c,
-		    "n%" PRIu64 " asks to stream a snapshot at "
-		    "(%" PRIu64 ",%" PRIu64 ") with %u voters to n%" PRIu64
-		    " but its state machine saved (%" PRIu64 ",%" PRIu64 ")",
-		    n->id, meta->index, meta->term,
-		    raft_configuration_n_voters(&meta->conf), msg->to,
-		    n->disk_snap.index, n->disk_snap.term);
+	    meta->term != n->disk_snap.term) {
+		cluster_fail(c,
+			     "n%" PRIu64 " asks to stream a snapshot at "
+			     "(%" PRIu64 ",%" PRIu64 ") to n%" PRIu64
+			     " but its state machine saved (%" PRIu64
+			     ",%" PRIu64 ")",
+			     n->id, meta->index, meta->term, msg->to,
+			     n->disk_snap.index, n->disk_snap.term);
+		return;
+	}
+	if (!snapshot_conf_ok(c, n, "streams", meta->index, &meta->conf)) {
 		return;
 	}
 	memset(&t, 0, sizeof t);

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Determinism: the same command prints a byte-identical transcript twice.
 #
-# Checked for passing runs, a scenario and a failing (planted bug) run.
+# Checked for passing runs, scenarios (one that adds and removes nodes) and a
+# failing (planted bug) run.
 . "${srcdir:-.}/tests/sim/lib.sh"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/sim-replay.XXXXXX") || exit 1
@@ -31,4 +32,5 @@ check sim --seed 11
 check sim --seed 12 --nodes 5 --ticks 500
 check sim --scenario figure8 --seed 3
 check sim --scenario snapshot_catch_up_lost --seed 4
+check sim --scenario membership_grow_shrink --seed 5
 check sim-bug-vote --seed 2

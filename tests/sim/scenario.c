@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cluster.h"
+#include "entry.h"
 
 /* How long a scenario waits for something that must happen, in ticks.
  * Elections of a chosen node may need a few rounds: stickiness makes
@@ -1163,6 +1164,313 @@ static void sc_snapshot_catch_up_leader_change(struct scen *s)
 	snapshot_catch_up(s, SNAP_LEADER_CHANGE);
 }
 
+/* ---- membership ---------------------------------------------------------- */
+
+/* Adds a new node as a learner on leader l; it must be accepted and is
+ * awaited committed on the leader. Returns its id. */
+static raft_id add_learner_ok(struct scen *s, raft_id l)
+{
+	raft_id id = 0;
+	raft_index index = 0;
+	if (s->c->failed) {
+		return 0;
+	}
+	int rv = cluster_add_member(s->c, l, RAFT_LEARNER, &id, &index, NULL);
+	if (rv != 0) {
+		scen_fail(s, "add_member on n%" PRIu64 ": %s", l,
+			  raft_err_name(rv));
+		return 0;
+	}
+	await_nodes(s, bit(l), index, AWAIT_COMMIT, SETTLE_TICKS);
+	return id;
+}
+
+/* Promotes learner id on leader l, retrying each tick while it is behind
+ * or not heard from yet; awaits the change committed on the leader. */
+static void promote_ok(struct scen *s, raft_id l, raft_id id)
+{
+	struct cluster *c = s->c;
+	raft_index index = 0;
+	int rv = RAFT_EUNAVAILABLE;
+	for (unsigned k = 0; k < SETTLE_TICKS && !c->failed; k++) {
+		rv = cluster_promote(c, l, id, &index, NULL);
+		if (rv != RAFT_ELAGGING && rv != RAFT_EUNAVAILABLE) {
+			break;
+		}
+		cluster_run_ticks(c, 1);
+	}
+	if (c->failed) {
+		return;
+	}
+	if (rv != 0) {
+		scen_fail(s, "promote n%" PRIu64 " on n%" PRIu64 ": %s", id, l,
+			  raft_err_name(rv));
+		return;
+	}
+	await_nodes(s, bit(l), index, AWAIT_COMMIT, SETTLE_TICKS);
+}
+
+/* Removes member id on leader l; it must be accepted. Returns the index of
+ * the change (not awaited). */
+static raft_index remove_ok(struct scen *s, raft_id l, raft_id id)
+{
+	raft_index index = 0;
+	if (s->c->failed) {
+		return 0;
+	}
+	int rv = cluster_remove_member(s->c, l, id, &index, NULL);
+	if (rv != 0) {
+		scen_fail(s, "remove_member n%" PRIu64 " on n%" PRIu64 ": %s",
+			  id, l, raft_err_name(rv));
+	}
+	return index;
+}
+
+/* The members of the latest committed configuration, as a mask of ids. */
+static unsigned members(const struct cluster *c)
+{
+	const struct raft_configuration *conf = check_committed_conf(&c->chk);
+	unsigned mask = 0;
+	for (unsigned i = 0; i < conf->n; i++) {
+		mask |= bit(conf->servers[i].id);
+	}
+	return mask;
+}
+
+/* Leader `from` stepped down and another node leads. */
+static bool handed_over(struct cluster *c, void *arg)
+{
+	raft_id from = *(raft_id *)arg;
+	raft_id l = cluster_leader(c);
+	return c->nodes[from].role != RAFT_LEADER && l != 0 && l != from;
+}
+
+/* Waits for leader `from`, removed by the change at index, to hand over;
+ * returns the new leader. */
+static raft_id await_handover(struct scen *s, raft_id from, raft_index index,
+			      unsigned *took)
+{
+	struct cluster *c = s->c;
+	uint64_t start = c->now;
+	if (!c->failed &&
+	    !cluster_run_until(c, handed_over, &from, SETTLE_TICKS)) {
+		scen_fail(s,
+			  "leader n%" PRIu64 " did not hand over within %u "
+			  "ticks of its removal at %" PRIu64 " (commit index "
+			  "%" PRIu64 ")",
+			  from, SETTLE_TICKS, index, c->nodes[from].commit);
+	}
+	*took = (unsigned)((c->now - start) / SIM_STEPS_PER_TICK);
+	return c->failed ? 0 : cluster_leader(c);
+}
+
+/* A voter other than those in mask (0: none). */
+static raft_id other_voter(struct cluster *c, raft_id leader, unsigned mask)
+{
+	const struct raft_configuration *conf = cluster_node_conf(c, leader);
+	for (unsigned i = 0; i < conf->n; i++) {
+		raft_id id = conf->servers[i].id;
+		if (conf->servers[i].role == RAFT_VOTER && !(mask & bit(id))) {
+			return id;
+		}
+	}
+	return 0;
+}
+
+/* Grow 3 -> 5 voters through learners, one change at a time, then shrink
+ * back to 3 removing the leader first, and on to 1; the last voter cannot
+ * be removed. Along the way: the new voters count in the quorum, the
+ * removed leader hands over, removed nodes get nothing new. */
+static void sc_membership_grow_shrink(struct scen *s)
+{
+	struct cluster *c = s->c;
+	raft_id l = await_leader(s);
+	if (c->failed) {
+		return;
+	}
+	raft_index last = propose_ok(s, l, "before");
+	await_nodes(s, all_nodes(c), last, AWAIT_APPLIED, SETTLE_TICKS);
+
+	/* Grow: two learners; a second change waits for the first. */
+	raft_id a = 0, b = 0;
+	raft_index index = 0;
+	int rv = cluster_add_member(c, l, RAFT_LEARNER, &a, &index, NULL);
+	if (rv != 0) {
+		scen_fail(s, "add_member on n%" PRIu64 ": %s", l,
+			  raft_err_name(rv));
+		return;
+	}
+	rv = cluster_add_member(c, l, RAFT_LEARNER, &b, NULL, NULL);
+	if (rv != RAFT_EBUSY) {
+		scen_fail(s,
+			  "a second add_member before the first committed: "
+			  "%s, expected RAFT_EBUSY",
+			  raft_err_name(rv));
+		return;
+	}
+	await_nodes(s, bit(l), index, AWAIT_COMMIT, SETTLE_TICKS);
+	b = add_learner_ok(s, l);
+	last = propose_many(s, l, "grow", 10);
+	/* The learners catch up from an empty log. */
+	await_nodes(s, all_nodes(c), last, AWAIT_APPLIED, SETTLE_TICKS);
+	promote_ok(s, l, a);
+	promote_ok(s, l, b);
+	if (c->failed) {
+		return;
+	}
+	unsigned voters = raft_configuration_n_voters(cluster_node_conf(c, l));
+	if (voters != 5) {
+		scen_fail(s, "n%" PRIu64 " has %u voters after two promotions",
+			  l, voters);
+		return;
+	}
+	/* The new voters count: with the two other old voters cut off, the
+	 * leader and the new ones are a majority of five. */
+	raft_id f1 = other_voter(c, l, bit(l) | bit(a) | bit(b));
+	raft_id f2 = other_voter(c, l, bit(l) | bit(a) | bit(b) | bit(f1));
+	cluster_isolate(c, f1);
+	cluster_isolate(c, f2);
+	last = propose_ok(s, l, "five");
+	await_nodes(s, bit(l) | bit(a) | bit(b), last, AWAIT_COMMIT,
+		    SETTLE_TICKS);
+	cluster_connect_all(c);
+	await_nodes(s, all_nodes(c), last, AWAIT_APPLIED, SETTLE_TICKS);
+	if (c->failed) {
+		return;
+	}
+
+	/* Shrink: the leader removes itself and hands over. */
+	raft_term term = c->nodes[l].term;
+	raft_index removal = remove_ok(s, l, l);
+	unsigned took = 0;
+	raft_id nl = await_handover(s, l, removal, &took);
+	if (c->failed) {
+		return;
+	}
+	if (c->chk.len < removal) {
+		scen_fail(s,
+			  "n%" PRIu64 " handed over before its removal at "
+			  "%" PRIu64 " was committed",
+			  l, removal);
+		return;
+	}
+	/* Then the other old voters: back to three voters (once the new
+	 * leader committed an entry of its term: changes wait for that). */
+	await_nodes(s, bit(nl), c->nodes[nl].last_index, AWAIT_COMMIT,
+		    SETTLE_TICKS);
+	raft_id gone = nl == f1 ? f2 : f1;
+	index = remove_ok(s, nl, gone);
+	await_nodes(s, bit(nl), index, AWAIT_COMMIT, SETTLE_TICKS);
+	last = propose_ok(s, nl, "three");
+	await_nodes(s, members(c), last, AWAIT_APPLIED, SETTLE_TICKS);
+	if (c->failed) {
+		return;
+	}
+	voters = raft_configuration_n_voters(check_committed_conf(&c->chk));
+	if (voters != 3 || (members(c) & (bit(l) | bit(gone))) != 0) {
+		scen_fail(s, "the committed configuration has %u voters",
+			  voters);
+		return;
+	}
+	if (c->nodes[l].last_index >= last ||
+	    c->nodes[gone].last_index >= last) {
+		scen_fail(
+		    s, "removed n%" PRIu64 " or n%" PRIu64 " got new entries",
+		    l, gone);
+		return;
+	}
+
+	/* On to one voter; the last one cannot go. */
+	raft_id v;
+	while (!c->failed && (v = other_voter(c, nl, bit(nl))) != 0) {
+		index = remove_ok(s, nl, v);
+		await_nodes(s, bit(nl), index, AWAIT_COMMIT, SETTLE_TICKS);
+	}
+	rv = cluster_remove_member(c, nl, nl, NULL, NULL);
+	if (!c->failed && rv != RAFT_EINVAL) {
+		scen_fail(s,
+			  "removing the last voter: %s, expected RAFT_EINVAL",
+			  raft_err_name(rv));
+		return;
+	}
+	last = propose_ok(s, nl, "alone");
+	await_nodes(s, bit(nl), last, AWAIT_APPLIED, SETTLE_TICKS);
+	if (c->failed) {
+		return;
+	}
+	scen_info(s,
+		  "grew to 5 voters (n%" PRIu64 " n%" PRIu64 " promoted); "
+		  "leader n%" PRIu64 " of term %" PRIu64 " removed itself, "
+		  "n%" PRIu64 " led %u ticks later; shrank to 3, then 1",
+		  a, b, l, term, nl, took);
+}
+
+/* The leader of five removes itself while a follower is partitioned: the
+ * other three commit the change, the leader hands over to one of them at
+ * once (TimeoutNow: the next term), and the follower rejoins, learns the
+ * new configuration and disrupts nobody, nor does the removed leader,
+ * which runs on. */
+static void sc_membership_remove_leader_partitioned(struct scen *s)
+{
+	struct cluster *c = s->c;
+	raft_id l = await_leader(s);
+	if (c->failed) {
+		return;
+	}
+	raft_index last = propose_ok(s, l, "before");
+	await_nodes(s, all_nodes(c), last, AWAIT_APPLIED, SETTLE_TICKS);
+	raft_id f = l % c->n + 1;
+	raft_term term = c->nodes[l].term;
+	cluster_isolate(c, f);
+
+	raft_index removal = remove_ok(s, l, l);
+	unsigned took = 0;
+	raft_id nl = await_handover(s, l, removal, &took);
+	if (c->failed) {
+		return;
+	}
+	if (nl == f || c->nodes[nl].term != term + 1 || took > 10) {
+		scen_fail(s,
+			  "after n%" PRIu64 " of term %" PRIu64 " removed "
+			  "itself, n%" PRIu64 " leads term %" PRIu64 " %u "
+			  "ticks later (expected a handover to a connected "
+			  "voter in the next term within an election timeout)",
+			  l, term, nl, c->nodes[nl].term, took);
+		return;
+	}
+	unsigned rest = all_nodes(c) & ~bit(l) & ~bit(f);
+	last = propose_ok(s, nl, "after");
+	await_nodes(s, rest, last, AWAIT_APPLIED, SETTLE_TICKS);
+
+	/* The follower rejoins; the removed leader is still on the network. */
+	cluster_connect_all(c);
+	await_nodes(s, bit(f), last, AWAIT_APPLIED, SETTLE_TICKS);
+	if (c->failed) {
+		return;
+	}
+	if (conf_has(cluster_node_conf(c, f), l, 0)) {
+		scen_fail(s, "n%" PRIu64 " rejoined but still counts n%" PRIu64,
+			  f, l);
+		return;
+	}
+	last = steady(s, nl, 100, "steady");
+	await_nodes(s, all_nodes(c) & ~bit(l), last, AWAIT_APPLIED,
+		    SETTLE_TICKS);
+	if (c->failed) {
+		return;
+	}
+	if (c->nodes[l].role == RAFT_LEADER || c->nodes[l].last_index >= last) {
+		scen_fail(s, "removed n%" PRIu64 " leads or got new entries",
+			  l);
+		return;
+	}
+	scen_info(s,
+		  "n%" PRIu64 " removed itself with n%" PRIu64 " cut off; "
+		  "n%" PRIu64 " led term %" PRIu64 " %u ticks later and kept "
+		  "it after n%" PRIu64 " rejoined",
+		  l, f, nl, term + 1, took, f);
+}
+
 /* ---- the table ---------------------------------------------------------- */
 
 struct scenario_def {
@@ -1219,6 +1527,12 @@ static const struct scenario_def scenarios[] = {
     {"snapshot_catch_up_leader_change",
      "the leader changes while its snapshot streams; the new one sends", 3,
      NULL, sc_snapshot_catch_up_leader_change},
+    {"membership_grow_shrink",
+     "3 -> 5 voters through learners, back to 3 removing the leader, to 1", 3,
+     NULL, sc_membership_grow_shrink},
+    {"membership_remove_leader_partitioned",
+     "the leader removes itself while a follower is cut off; it hands over", 5,
+     NULL, sc_membership_remove_leader_partitioned},
 };
 
 #define N_SCENARIOS (sizeof scenarios / sizeof scenarios[0])
