@@ -443,6 +443,15 @@ RAFT_API int raft_core_transfer_leader(struct raft_core *core,
 RAFT_API void raft_core_persisted(struct raft_core *core, raft_index index,
 				  raft_term term);
 
+struct raft_hard_state;
+
+/* The hard state hs, handed out in a ready batch, is durable (call it
+ * with the entries' raft_core_persisted(), in the same order). A
+ * candidate counts its own vote only once it is durable: a single voter
+ * elects itself only then, so a restart can never lead a term twice. */
+RAFT_API void raft_core_hard_state_persisted(struct raft_core *core,
+					     const struct raft_hard_state *hs);
+
 /* The state machine applied every committed entry up to index (which was
  * handed out in a ready batch). */
 RAFT_API void raft_core_applied(struct raft_core *core, raft_index index);

@@ -307,6 +307,51 @@ int core_conf_at(const struct raft_core *core, raft_index index,
 	return 0;
 }
 
+/* The role of id in an encoded configuration (already checked when its
+ * entry came in), 0 if absent; without decoding it. */
+static uint8_t encoded_role(const struct raft_buf *data, raft_id id)
+{
+	const uint8_t *p = data->base;
+	size_t left = data->len;
+	uint64_t n, i;
+	if (left < 5) {
+		return 0;
+	}
+	n = get_le(p + 1, 4);
+	p += 5;
+	left -= 5;
+	for (i = 0; i < n && left >= 11; i++) {
+		size_t alen = get_le(p + 9, 2);
+		if (get_le(p, 8) == id) {
+			return p[8];
+		}
+		if (left < 11 + alen) {
+			break;
+		}
+		p += 11 + alen;
+		left -= 11 + alen;
+	}
+	return 0;
+}
+
+uint8_t core_previous_role(const struct raft_core *core, raft_id id)
+{
+	const struct raft_entry *e;
+	if (core->conf_index == 0 || core->conf_index <= core->commit) {
+		return 0;
+	}
+	e = core_last_conf_entry(core, core->conf_index);
+	if (e != NULL) {
+		return encoded_role(&e->data, id);
+	}
+	if (core->has_snapshot && core->snapshot.index < core->conf_index) {
+		const struct raft_server *s =
+		    raft_configuration_get(&core->snapshot.conf, id);
+		return s != NULL ? s->role : 0;
+	}
+	return 0;
+}
+
 void core_conf_discard(struct conf_change *cc)
 {
 	unsigned i;

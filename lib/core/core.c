@@ -417,6 +417,8 @@ int raft_core_new(const struct raft_core_config *config,
 	core_conf_install(core, &cc);
 	core->term = state->term;
 	core->vote = state->vote;
+	core->durable_term = state->term;
+	core->durable_vote = state->vote;
 	core->role = RAFT_FOLLOWER;
 	/* A log that ends before the snapshot is all covered by it. */
 	if (snap != NULL && log_last_index(&core->log) < snap->index) {
@@ -856,6 +858,18 @@ void raft_core_persisted(struct raft_core *core, raft_index index,
 	core->persisted = index;
 	replication_maybe_commit(core);
 	membership_check_removed(core);
+}
+
+void raft_core_hard_state_persisted(struct raft_core *core,
+				    const struct raft_hard_state *hs)
+{
+	NOT_IN_READY(core);
+	if (hs->term < core->durable_term) {
+		return;
+	}
+	core->durable_term = hs->term;
+	core->durable_vote = hs->vote;
+	election_self_vote_durable(core);
 }
 
 void raft_core_applied(struct raft_core *core, raft_index index)

@@ -43,6 +43,8 @@ struct raft_core {
 	raft_term term;
 	raft_id vote;
 	struct log log;
+	raft_term durable_term; /* the hard state known to be durable */
+	raft_id durable_vote;
 
 	/* Volatile state. */
 	uint8_t role;
@@ -156,6 +158,11 @@ int core_conf_at(const struct raft_core *core, raft_index index,
 /* Puts a prepared configuration in force; progress of members present in
  * both keeps its state. cc is consumed. */
 void core_conf_install(struct raft_core *core, struct conf_change *cc);
+
+/* While the configuration in force is not known to be committed: the role
+ * of member id in the one before it (committed: a leader changes one at a
+ * time), else 0, as when id was not a member. */
+uint8_t core_previous_role(const struct raft_core *core, raft_id id);
 
 /* Discards a prepared configuration that will not be installed. */
 void core_conf_discard(struct conf_change *cc);

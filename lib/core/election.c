@@ -19,7 +19,14 @@
 
 bool election_promotable(const struct raft_core *core)
 {
-	return core_is_voter(core, core->cfg.id);
+	/* A voter of the previous configuration stays one while the change
+	 * that removes it is not known to be committed (after a restart the
+	 * commit index is not known): if it stopped leading before that
+	 * change committed, it may be the only node able to finish it (the
+	 * others can lack the change and be behind it). Its own vote does
+	 * not count in a configuration without it. */
+	return core_is_voter(core, core->cfg.id) ||
+	       core_previous_role(core, core->cfg.id) == RAFT_VOTER;
 }
 
 void election_reset_timeout(struct raft_core *core)
@@ -118,6 +125,28 @@ static uint8_t tally(const struct raft_core *core)
 	return VOTE_NONE;
 }
 
+/* Counts this node's own vote, unless it is absent from the configuration
+ * in force (its removal is not committed): then it does not count. */
+static void count_self(struct raft_core *core)
+{
+	struct progress *self = core_progress(core, core->cfg.id);
+	if (self != NULL) {
+		self->vote = VOTE_GRANTED;
+	}
+}
+
+void election_self_vote_durable(struct raft_core *core)
+{
+	if (core->role != RAFT_CANDIDATE || core->durable_term != core->term ||
+	    core->durable_vote != core->cfg.id) {
+		return;
+	}
+	count_self(core);
+	if (tally(core) == VOTE_GRANTED) {
+		become_leader(core);
+	}
+}
+
 static void campaign(struct raft_core *core, bool pre_vote, bool transfer)
 {
 	unsigned i;
@@ -137,7 +166,12 @@ static void campaign(struct raft_core *core, bool pre_vote, bool transfer)
 	core->election_elapsed = 0;
 	election_reset_timeout(core);
 	reset_votes(core);
-	core_progress(core, core->cfg.id)->vote = VOTE_GRANTED;
+	/* A real self-vote counts once durable (see
+	 * election_self_vote_durable()); a pre-vote binds nothing. */
+	if (pre_vote || (core->durable_term == core->term &&
+			 core->durable_vote == core->cfg.id)) {
+		count_self(core);
+	}
 	if (tally(core) == VOTE_GRANTED) {
 		if (pre_vote) {
 			campaign(core, false, transfer);

@@ -29,4 +29,8 @@ void election_recv_vote(struct raft_core *core, const struct raft_message *m);
 void election_recv_vote_resp(struct raft_core *core,
 			     const struct raft_message *m);
 
+/* The runtime reported the hard state durable: a candidate now counts its
+ * own vote (and a single voter wins). */
+void election_self_vote_durable(struct raft_core *core);
+
 #endif /* RAFT_CORE_ELECTION_H */

@@ -750,6 +750,9 @@ static void disk_done(struct raft_node *node, struct disk_job *d)
 		tcp_transport_send_frame(node->tr, d->frames[i].to,
 					 d->frames[i].data, d->frames[i].len);
 	}
+	if (d->has_hs) {
+		raft_core_hard_state_persisted(node->core, &d->hs);
+	}
 	if (d->n > 0) {
 		const struct raft_entry *last = &d->entries[d->n - 1];
 		raft_core_persisted(node->core, last->index, last->term);
@@ -851,6 +854,14 @@ static void on_message(void *arg, const struct raft_message *m)
 		raft_log(RAFT_LOG_WARN,
 			 "%s from node %llu refused: not a member",
 			 raft_message_type_name(m->type),
+			 (unsigned long long)m->from);
+		return;
+	}
+	if (m->type == RAFT_MSG_SNAPSHOT) {
+		/* Its metadata only ever comes out of a received file. */
+		raft_log(RAFT_LOG_WARN,
+			 "snapshot frame from node %llu refused: snapshots "
+			 "arrive as chunks",
 			 (unsigned long long)m->from);
 		return;
 	}

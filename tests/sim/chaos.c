@@ -260,7 +260,6 @@ struct chaos {
 	size_t n_changes, changes_cap;
 	unsigned replace_stage;
 	raft_id replace_id;
-	bool one_voter; /* see chaos_options */
 };
 
 /* How young a leader the churn fault crashes, in ticks. */
@@ -604,9 +603,8 @@ static void replace_step(struct chaos *ch)
 
 /* One membership event asked of the leader: add a learner, promote one,
  * remove a member (the leader too), start a replacement, or transfer
- * leadership. A removal leaves two voters at least, unless one_voter is
- * set; then it leaves one and tries to remove it too, but rarely, so that
- * the cluster does not shrink to one voter for good. */
+ * leadership. A removal may leave one voter (and tries to remove it too),
+ * but rarely, so that the cluster does not shrink to one voter for good. */
 static void membership_event(struct chaos *ch)
 {
 	struct cluster *c = ch->c;
@@ -635,7 +633,7 @@ static void membership_event(struct chaos *ch)
 		    rng_below(r, 4) == 0 ? l : random_member(r, conf, 0);
 		bool keep = rng_below(r, 4) == 0;
 		if (id != 0 && voters <= 2 && conf_has(conf, id, RAFT_VOTER) &&
-		    (!ch->one_voter || !keep)) {
+		    !keep) {
 			id = random_member(r, conf, RAFT_LEARNER);
 		}
 		if (id != 0) {
@@ -643,8 +641,7 @@ static void membership_event(struct chaos *ch)
 		}
 	} else if (k < 9) {
 		raft_id id = random_member(r, conf, RAFT_VOTER);
-		if (ch->replace_stage == 0 &&
-		    voters >= (ch->one_voter ? 2 : 3) && id != 0 &&
+		if (ch->replace_stage == 0 && voters >= 2 && id != 0 &&
 		    remove_member(ch, l, id, CHAOS_REPLACE)) {
 			ch->replace_stage = 1;
 		}
@@ -1062,7 +1059,6 @@ void chaos_run(const struct chaos_options *o, struct chaos_result *res)
 	if (o->no_membership) {
 		p.membership_ppm = 0;
 	}
-	ch.one_voter = o->one_voter;
 	memset(res, 0, sizeof *res);
 	res->n_nodes = p.n_nodes;
 	res->pre_vote = p.copts.pre_vote;

@@ -70,9 +70,6 @@ struct chaos_options {
 	FILE *trace;	     /* NULL: no transcript */
 	bool no_commit_rule; /* see cluster_options */
 	bool no_membership;  /* no membership changes at all */
-	/* Let membership changes shrink the cluster to a single voter (by
-	 * default a removal never leaves fewer than two). */
-	bool one_voter;
 };
 
 struct chaos_result {

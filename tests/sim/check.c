@@ -423,6 +423,22 @@ void check_message_sent(struct cluster *c, struct node *n,
 			     n->id, (unsigned)msg->type);
 		return;
 	}
+	/* What only a leader sends: never before its term is durable, or a
+	 * restart could lead the same term again with other entries. */
+	if ((msg->type == RAFT_MSG_APPEND || msg->type == RAFT_MSG_HEARTBEAT ||
+	     msg->type == RAFT_MSG_TIMEOUT_NOW ||
+	     msg->type == RAFT_MSG_SNAPSHOT ||
+	     (msg->type == RAFT_MSG_READ_INDEX_RESP &&
+	      msg->read_index_resp.ok)) &&
+	    n->disk_hs.term != msg->term) {
+		cluster_fail(c,
+			     "n%" PRIu64 " sends a %s of term %" PRIu64
+			     " to n%" PRIu64 " before that term is durable "
+			     "(durable term=%" PRIu64 ")",
+			     n->id, raft_message_type_name(msg->type),
+			     msg->term, msg->to, n->disk_hs.term);
+		return;
+	}
 	if (msg->type == RAFT_MSG_VOTE_RESP && msg->vote_resp.granted &&
 	    !msg->vote_resp.pre_vote) {
 		if (n->disk_hs.term != msg->term ||
@@ -601,13 +617,23 @@ static void check_membership(struct cluster *c, struct node *n,
 	bool voter = !st->learner;
 	bool campaigns = st->role == RAFT_PRE_CANDIDATE ||
 			 st->role == RAFT_CANDIDATE || st->role == RAFT_LEADER;
-	if (campaigns && !voter &&
+	/* A voter of the configuration before the last CONF entry may
+	 * campaign while that entry is not known committed (it may be the
+	 * only node able to finish the change). */
+	bool committed_voter = false;
+	if (last->conf_at > st->commit_index && last->conf_at > 0) {
+		const struct raft_server *cs = raft_configuration_get(
+		    check_conf(chk, n->log[last->conf_at - 1].conf_id), n->id);
+		committed_voter = cs != NULL && cs->role == RAFT_VOTER;
+	}
+	if (campaigns && !voter && !committed_voter &&
 	    (st->role != n->role || st->term != n->term)) {
 		conf_describe(have, a, sizeof a);
 		cluster_fail(c,
 			     "n%" PRIu64 " became %s of term %" PRIu64
-			     " but its configuration {%s} does not count it as "
-			     "a voter (a learner or a non-member campaigns)",
+			     " but neither its configuration {%s} nor the "
+			     "committed one counts it as a voter (a learner "
+			     "or a non-member campaigns)",
 			     n->id, node_role_name(st->role), st->term, a);
 		return;
 	}
@@ -731,10 +757,10 @@ void check_node(struct cluster *c, struct node *n)
 		}
 	}
 	if (st.role == RAFT_LEADER) {
-		record_leader(c, n, st.term);
-		if (n->role != RAFT_LEADER || n->term != st.term) {
+		if (n->leader_recorded != st.term) {
 			/* A leader's self-vote must be durable before it
-			 * acts on it: else a restart could vote again. */
+			 * acts on it: else a restart could vote again (and a
+			 * single voter lead the same term twice). */
 			if (n->disk_hs.term != st.term ||
 			    n->disk_hs.vote != n->id) {
 				cluster_fail(c,
@@ -747,6 +773,8 @@ void check_node(struct cluster *c, struct node *n)
 					     n->disk_hs.vote);
 				return;
 			}
+			n->leader_recorded = st.term;
+			record_leader(c, n, st.term);
 			record_grant(c, n, st.term, n->id);
 			check_leader_completeness(c, n, st.term);
 		}

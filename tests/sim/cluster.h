@@ -128,6 +128,10 @@ struct node {
 	 * led while the committed configuration leaves it out. */
 	uint64_t n_inputs;
 	bool removed_leader;
+	/* The term whose leadership the checker recorded last (a single
+	 * voter's counts once its term is durable: before, it is invisible
+	 * and a crash undoes it). */
+	raft_term leader_recorded;
 	uint64_t removed_inputs;
 
 	/* Snapshot statistics. */

@@ -15,7 +15,7 @@
 static const char usage[] =
     "usage: sim [--seed N] [--seeds A-B | --count K] [--nodes 3|5]\n"
     "           [--ticks T] [--trace] [--fail-fast] [--no-commit-rule]\n"
-    "           [--no-membership | --one-voter] [--scenario NAME] [--list]\n"
+    "           [--no-membership] [--scenario NAME] [--list]\n"
     "\n"
     "Runs real Raft cores on a simulated network and disk, every fault\n"
     "chosen by the seed, checking Raft's invariants after every step.\n"
@@ -30,8 +30,6 @@ static const char usage[] =
     "  --no-commit-rule  do not check the leader commit rule directly\n"
     "                    (safety must then be caught by its effects)\n"
     "  --no-membership   no membership changes in random runs\n"
-    "  --one-voter       let membership changes shrink a cluster to a\n"
-    "                    single voter (by default two are left at least)\n"
     "  --scenario NAME   run a named scenario (with the seeds given)\n"
     "  --list            list the scenarios\n"
     "\n"
@@ -86,7 +84,6 @@ struct args {
 	bool fail_fast;
 	bool no_commit_rule;
 	bool no_membership;
-	bool one_voter;
 	const char *scenario;
 	bool list;
 	const char *prog;
@@ -146,8 +143,6 @@ static void parse_args(int argc, char **argv, struct args *a)
 			a->no_commit_rule = true;
 		} else if (strcmp(arg, "--no-membership") == 0) {
 			a->no_membership = true;
-		} else if (strcmp(arg, "--one-voter") == 0) {
-			a->one_voter = true;
 		} else if (strcmp(arg, "--scenario") == 0) {
 			if (val == NULL) {
 				usage_error(arg, "a scenario name is required");
@@ -163,10 +158,6 @@ static void parse_args(int argc, char **argv, struct args *a)
 		} else {
 			usage_error(arg, "unknown option");
 		}
-	}
-	if (a->no_membership && a->one_voter) {
-		usage_error("--one-voter", "cannot be combined with "
-					   "--no-membership");
 	}
 	if (have_range && (have_seed || have_count)) {
 		usage_error("--seeds", "cannot be combined with --seed or "
@@ -200,10 +191,6 @@ static void replay_line(const struct args *a, uint64_t seed, char *buf,
 	if (a->no_membership && a->scenario == NULL) {
 		used += (size_t)snprintf(buf + used, len - used,
 					 " --no-membership");
-	}
-	if (a->one_voter && a->scenario == NULL) {
-		used +=
-		    (size_t)snprintf(buf + used, len - used, " --one-voter");
 	}
 	snprintf(buf + used, len - used, " --trace");
 }
@@ -343,7 +330,6 @@ static int run_chaos(const struct args *a)
 		    .trace = a->trace ? stdout : NULL,
 		    .no_commit_rule = a->no_commit_rule,
 		    .no_membership = a->no_membership,
-		    .one_voter = a->one_voter,
 		};
 		struct chaos_result r;
 		arm_abort_note(a, seed);

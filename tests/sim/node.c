@@ -747,6 +747,8 @@ void node_complete_writes(struct cluster *c, struct node *n)
 		size_t n_entries = w->n_entries;
 		raft_index last_index = 0;
 		raft_term last_term = 0;
+		bool has_hs = w->has_hard_state;
+		struct raft_hard_state hs = w->hard_state;
 
 		if (n_entries > 0) {
 			last_index = w->entries[n_entries - 1].index;
@@ -761,6 +763,9 @@ void node_complete_writes(struct cluster *c, struct node *n)
 		free_write(w);
 		if (c->failed) {
 			return;
+		}
+		if (has_hs) {
+			raft_core_hard_state_persisted(n->core, &hs);
 		}
 		if (n_entries > 0) {
 			raft_core_persisted(n->core, last_index, last_term);

@@ -474,6 +474,10 @@ void cluster_handle_ready(struct cluster *c, raft_id id, struct batch *out)
 		n->written_index = b.entries[b.n_entries - 1].index;
 		n->written_term = b.entries[b.n_entries - 1].term;
 	}
+	if (b.hard_state_changed) {
+		n->hs_pending = true;
+		n->written_hs = b.hard_state;
+	}
 	for (i = 0; i < b.n_persisted_messages; i++) {
 		msg_queue_push(&n->held, &b.persisted_messages[i]);
 	}
@@ -554,6 +558,10 @@ void cluster_persist(struct cluster *c, raft_id id)
 {
 	struct cluster_node *n = cluster_node(c, id);
 	size_t i;
+	if (n->hs_pending) {
+		n->hs_pending = false;
+		raft_core_hard_state_persisted(n->core, &n->written_hs);
+	}
 	if (n->written_index > 0) {
 		raft_core_persisted(n->core, n->written_index, n->written_term);
 	}

@@ -55,6 +55,9 @@ struct cluster_node {
 	/* The last entry handed out to be written. */
 	raft_index written_index;
 	raft_term written_term;
+	/* The last hard state handed out, not yet reported durable. */
+	bool hs_pending;
+	struct raft_hard_state written_hs;
 	/* Committed entries applied so far, in order (deep copies), and the
 	 * index of the last one (the recovered applied index at first). */
 	raft_index applied_index;

@@ -76,11 +76,16 @@ TEST(election, single_node_elects_itself)
 	struct raft_core_status st;
 	cluster_bootstrap(&f->c, 1, 0, NULL);
 	cluster_campaign(&f->c, 1);
-	ASSERT_ROLE(&f->c, 1, RAFT_LEADER);
-	take(f, 1);
+	/* Its own vote counts once durable: a restart must never find it
+	 * leading a term it does not remember. */
+	ASSERT_ROLE(&f->c, 1, RAFT_CANDIDATE);
+	take(f, 1); /* written and reported durable */
 	ASSERT_TRUE(f->b.hard_state_changed);
 	ASSERT_EQ_U64(f->b.hard_state.term, 2);
 	ASSERT_EQ_U64(f->b.hard_state.vote, 1);
+	ASSERT_EQ_U64(f->b.n_entries, 0);
+	ASSERT_ROLE(&f->c, 1, RAFT_LEADER);
+	take(f, 1);
 	ASSERT_TRUE(f->b.soft_state_changed);
 	ASSERT_EQ_U64(f->b.role, RAFT_LEADER);
 	ASSERT_EQ_U64(f->b.leader_id, 1);

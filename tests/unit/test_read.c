@@ -74,6 +74,8 @@ TEST(read, single_node_read_waits_for_its_noop_to_be_durable)
 	cluster_bootstrap(&f->c, 1, 0, &f->cfg);
 	cluster_node(&f->c, 1)->manual_persist = true;
 	cluster_campaign(&f->c, 1);
+	take(f, 1);
+	cluster_persist(&f->c, 1); /* its vote: now it leads */
 	ASSERT_ROLE(&f->c, 1, RAFT_LEADER);
 	ASSERT_OK(raft_core_read_index(cluster_core(&f->c, 1), 7));
 	take(f, 1);
