@@ -303,21 +303,25 @@ static void reply_not_member(struct http_server *s, struct evhttp_request *req,
 			 (unsigned long long)id);
 }
 
-/* Answers RAFT_EBUSY from a change or a transfer, saying what is under
- * way as far as this node can tell. */
+/* Answers RAFT_EBUSY from a change or a transfer (what), saying what is
+ * under way as far as this node can tell; self is the refused change
+ * itself (already listed), or NULL. */
 static void reply_busy(struct http_server *s, struct evhttp_request *req,
-		       const char *what)
+		       const char *what, const struct admin_change *self)
 {
+	const struct admin_change *c = s->changes;
 	struct raft_node_status st;
 	raft_node_status(s->node, &st);
+	while (c != NULL && c == self) {
+		c = c->next;
+	}
 	if (st.core.transfer_to != 0) {
 		http_reply_error(s, req, 409, HTTP_ERR_BUSY,
 				 "%s: a leadership transfer to node %llu is "
 				 "under way; retry once it is done (nothing "
 				 "changed)",
 				 what, (unsigned long long)st.core.transfer_to);
-	} else if (s->changes != NULL) {
-		const struct admin_change *c = s->changes;
+	} else if (c != NULL) {
 		http_reply_error(s, req, 409, HTTP_ERR_BUSY,
 				 "%s: the change before it (%s member %llu) "
 				 "is not committed yet; one change at a time "
@@ -502,7 +506,7 @@ static void reply_change_error(struct http_server *s,
 		reply_not_member(s, req, c->id);
 		break;
 	case RAFT_EBUSY:
-		reply_busy(s, req, what);
+		reply_busy(s, req, what, c);
 		break;
 	case RAFT_EINVAL:
 		if (c->kind == CHANGE_REMOVE) {
@@ -849,7 +853,7 @@ static void reply_transfer_error(struct http_server *s,
 {
 	switch (rv) {
 	case RAFT_EBUSY:
-		reply_busy(s, req, "transfer");
+		reply_busy(s, req, "transfer", NULL);
 		break;
 	case RAFT_ENOTFOUND:
 		http_reply_error(s, req, 400, HTTP_ERR_BAD_REQUEST,

@@ -179,7 +179,11 @@ void http_status_members(struct http_server *s, struct evhttp_request *req)
 		return;
 	}
 	raft_node_status(s->node, &st);
-	evbuffer_add_printf(b, "{\"members\":");
+	/* Who answers and whom it follows: a client that wants the leader's
+	 * view (with the progress fields) knows where to ask. */
+	evbuffer_add_printf(b, "{\"id\":%llu,\"leader_id\":%llu,\"members\":",
+			    (unsigned long long)st.core.id,
+			    (unsigned long long)st.core.leader_id);
 	http_status_add_members(b, &st);
 	evbuffer_add_printf(b, "}\n");
 	http_reply_json(s, req, 200, b);

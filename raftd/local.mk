@@ -5,6 +5,7 @@ bin_PROGRAMS += raftd/raftd
 raftd_raftd_SOURCES = \
 	raftd/main.c \
 	raftd/options.c raftd/options.h \
+	raftd/join.c raftd/join.h \
 	raftd/kv.c raftd/kv.h \
 	raftd/http.c raftd/http.h raftd/http_internal.h \
 	raftd/http_status.c \

@@ -16,11 +16,15 @@
 #include <unistd.h>
 
 #include "http.h"
+#include "join.h"
 #include "kv.h"
 #include "options.h"
 #include "raft/log.h"
 #include "raft/node.h"
 #include "raft/storage.h"
+
+/* How long a joining member asks the seeds for the current members. */
+#define JOIN_ASK_TIMEOUT_MS 3000
 
 struct daemon {
 	struct event_base *base;
@@ -226,6 +230,11 @@ static int run(const struct raftd_options *o)
 			      "cluster to join",
 			      (unsigned long long)o->id);
 		goto out;
+	}
+	if (is_new && o->join) {
+		/* The list may be out of date (a leader added since): it
+		 * names seeds to ask for the current members. */
+		join_learn_members(&initial, o->id, JOIN_ASK_TIMEOUT_MS);
 	}
 	if (!is_new && o->initial_cluster != NULL && !o->join) {
 		raft_log(RAFT_LOG_INFO,

@@ -799,6 +799,39 @@ static int admin_call(struct raft_client *c, const char *method,
 			  result);
 }
 
+/* Asks the leader that a member list names (when the answer came from
+ * another node) for its own, which carries the progress fields; keeps the
+ * first answer when the leader cannot be asked. */
+static void ask_listed_leader(struct raft_client *c, raft_id leader_id,
+			      struct raft_client_members *out)
+{
+	struct http_request req = {
+	    .method = "GET", .target = "/v1/members", .idempotent = true};
+	struct raft_client_members theirs = {0, NULL};
+	char *url = NULL;
+	char why[256];
+	unsigned i;
+	for (i = 0; i < out->n_members; i++) {
+		if (out->members[i].id == leader_id) {
+			break;
+		}
+	}
+	if (i == out->n_members ||
+	    url_parse_base(out->members[i].client_url, &url, why,
+			   sizeof(why)) != 0) {
+		return;
+	}
+	req.url = url;
+	if (http_call(c, &req) == 0 &&
+	    decode_members(c->ex.body.data, c->ex.body.len, &theirs, why,
+			   sizeof(why)) == 0) {
+		raft_client_members_close(out);
+		*out = theirs;
+	}
+	c->errmsg[0] = '\0';
+	raft_free(url);
+}
+
 int raft_client_member_list(struct raft_client *c,
 			    struct raft_client_members *out)
 {
@@ -806,19 +839,25 @@ int raft_client_member_list(struct raft_client *c,
 				   .target = "/v1/members",
 				   .idempotent = true,
 				   .prefer_leader = true};
+	raft_id id, leader_id;
 	char why[256];
 	int rv;
 
 	c->errmsg[0] = '\0';
 	rv = http_call(c, &req);
-	if (rv == 0) {
-		rv = decode_members(c->ex.body.data, c->ex.body.len, out, why,
-				    sizeof(why));
-		if (rv != 0) {
-			bad_answer(c, rv, why);
-		}
+	if (rv != 0) {
+		return rv;
 	}
-	return rv;
+	decode_members_origin(c->ex.body.data, c->ex.body.len, &id, &leader_id);
+	rv = decode_members(c->ex.body.data, c->ex.body.len, out, why,
+			    sizeof(why));
+	if (rv != 0) {
+		return bad_answer(c, rv, why);
+	}
+	if (leader_id != 0 && id != 0 && leader_id != id) {
+		ask_listed_leader(c, leader_id, out);
+	}
+	return 0;
 }
 
 int raft_client_member_add(struct raft_client *c, raft_id id,

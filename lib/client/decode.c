@@ -525,6 +525,26 @@ out:
 	return rv;
 }
 
+void decode_members_origin(const char *body, size_t len, raft_id *id,
+			   raft_id *leader_id)
+{
+	char errmsg[128];
+	cJSON *root = parse(body, len, errmsg, sizeof(errmsg));
+	*id = 0;
+	*leader_id = 0;
+	if (root == NULL) {
+		return;
+	}
+	if (cJSON_IsObject(root) &&
+	    (get_u64(root, "id", 0, id, errmsg, sizeof(errmsg)) != 0 ||
+	     get_u64(root, "leader_id", 0, leader_id, errmsg, sizeof(errmsg)) !=
+		 0)) {
+		*id = 0;
+		*leader_id = 0;
+	}
+	cJSON_Delete(root);
+}
+
 int decode_write(const char *body, size_t len, struct raft_client_write *w,
 		 char *errmsg, size_t errmsg_len)
 {

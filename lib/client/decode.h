@@ -44,6 +44,12 @@ int decode_members(const char *body, size_t len,
 		   struct raft_client_members *out, char *errmsg,
 		   size_t errmsg_len);
 
+/* Reads the "id" and "leader_id" of a GET /v1/members answer: who
+ * answered and the leader it knows (each 0 when absent or malformed).
+ * Never fails. */
+void decode_members_origin(const char *body, size_t len, raft_id *id,
+			   raft_id *leader_id);
+
 /* Decodes {"index": N, "term": T} (both optional; absent ones are 0).
  * Errors: as decode_status(). */
 int decode_write(const char *body, size_t len, struct raft_client_write *w,

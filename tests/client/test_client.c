@@ -443,6 +443,27 @@ static void members_come_as_object_or_array(void)
 	ASSERT_STR(errmsg, "missing \"members\"");
 }
 
+static void members_answer_names_who_answered(void)
+{
+	static const char body[] = "{\"id\": 2, \"leader_id\": 1, "
+				   "\"members\": []}";
+	raft_id id = 7, leader = 7;
+	decode_members_origin(body, strlen(body), &id, &leader);
+	ASSERT_U64(id, 2);
+	ASSERT_U64(leader, 1);
+	decode_members_origin("{\"members\": []}", 15, &id, &leader);
+	ASSERT_U64(id, 0);
+	ASSERT_U64(leader, 0);
+	decode_members_origin("{\"id\": \"x\", \"leader_id\": 1}", 27, &id,
+			      &leader);
+	ASSERT_U64(id, 0);
+	ASSERT_U64(leader, 0);
+	decode_members_origin("[]", 2, &id, &leader);
+	ASSERT_U64(leader, 0);
+	decode_members_origin("nonsense", 8, &id, &leader);
+	ASSERT_U64(leader, 0);
+}
+
 static void write_answer_gives_index_and_term(void)
 {
 	static const char body[] = "{\"index\": 17, \"term\": 3}";
@@ -771,6 +792,7 @@ static const struct harness_case cases[] = {
     HARNESS_CASE(status_errors_name_the_field),
     HARNESS_CASE(status_decoding_survives_every_failed_allocation),
     HARNESS_CASE(members_come_as_object_or_array),
+    HARNESS_CASE(members_answer_names_who_answered),
     HARNESS_CASE(write_answer_gives_index_and_term),
     HARNESS_CASE(transfer_answer_names_the_leaders),
     HARNESS_CASE(keys_answer_is_decoded),

@@ -848,6 +848,89 @@ static void membership_change_follows_the_redirect(void)
 	fake_stop(&leader);
 }
 
+/* GET /v1/members from a follower that names its leader (f->data). */
+static long members_follower_fn(struct fake *f, const char *method,
+				const char *target, const char *body,
+				size_t body_len, int n, char *out,
+				size_t out_len)
+{
+	const struct fake *leader = f->data;
+	char json[1024];
+	(void)method;
+	(void)target;
+	(void)body;
+	(void)body_len;
+	(void)n;
+	snprintf(json, sizeof(json),
+		 "{\"id\":2,\"leader_id\":1,\"members\":["
+		 "{\"id\":1,\"peer_url\":\"127.0.0.1:9001\",\"client_url\":"
+		 "\"%s\",\"voter\":true},"
+		 "{\"id\":2,\"peer_url\":\"127.0.0.1:9002\",\"client_url\":"
+		 "\"%s\",\"voter\":true}]}",
+		 leader->url, f->url);
+	return fake_json(out, out_len, 200, "", json);
+}
+
+static long members_leader_fn(struct fake *f, const char *method,
+			      const char *target, const char *body,
+			      size_t body_len, int n, char *out, size_t out_len)
+{
+	(void)f;
+	(void)method;
+	(void)target;
+	(void)body;
+	(void)body_len;
+	(void)n;
+	return fake_json(
+	    out, out_len, 200, "",
+	    "{\"id\":1,\"leader_id\":1,\"members\":["
+	    "{\"id\":1,\"peer_url\":\"127.0.0.1:9001\","
+	    "\"client_url\":\"http://127.0.0.1:1\",\"voter\":true,"
+	    "\"match_index\":9,\"next_index\":10,\"healthy\":true},"
+	    "{\"id\":2,\"peer_url\":\"127.0.0.1:9002\","
+	    "\"client_url\":\"http://127.0.0.1:2\",\"voter\":true,"
+	    "\"match_index\":9,\"next_index\":10,\"healthy\":true},"
+	    "{\"id\":4,\"peer_url\":\"127.0.0.1:9004\","
+	    "\"client_url\":\"http://127.0.0.1:4\",\"voter\":false,"
+	    "\"match_index\":3,\"next_index\":4,\"healthy\":true}]}");
+}
+
+/* A follower's member list names the leader: the leader's own list,
+ * with progress, is what the call returns; without the leader, the
+ * follower's. */
+static void member_list_asks_the_leader_a_follower_names(void)
+{
+	struct raft_client_members m = {0, NULL};
+	struct fake leader;
+	struct fake follower;
+	struct raft_client *c;
+	const char *endpoints[1];
+
+	fake_start(&leader, members_leader_fn, NULL);
+	fake_start(&follower, members_follower_fn, &leader);
+	endpoints[0] = follower.url;
+	c = client_for(endpoints, 1, 2000);
+	ASSERT_OK(raft_client_member_list(c, &m));
+	ASSERT_U64(m.n_members, 3);
+	ASSERT_TRUE(m.members[2].have_progress);
+	ASSERT_U64(m.members[2].match_index, 3);
+	ASSERT_TRUE(!m.members[2].voter);
+	ASSERT_RV(fake_requests(&follower), 1);
+	ASSERT_RV(fake_requests(&leader), 1);
+	ASSERT_STR(leader.target, "/v1/members");
+	ASSERT_STR(raft_client_errmsg(c), "");
+	raft_client_members_close(&m);
+	fake_stop(&leader);
+	/* The leader is gone: the follower's view it is. */
+	ASSERT_OK(raft_client_member_list(c, &m));
+	ASSERT_U64(m.n_members, 2);
+	ASSERT_TRUE(!m.members[0].have_progress);
+	ASSERT_STR(raft_client_errmsg(c), "");
+	raft_client_members_close(&m);
+	raft_client_free(c);
+	fake_stop(&follower);
+}
+
 static const struct harness_case cases[] = {
     HARNESS_CASE(put_sends_key_percent_encoded_and_value_raw),
     HARNESS_CASE(get_returns_binary_value_and_index),
@@ -868,6 +951,7 @@ static const struct harness_case cases[] = {
     HARNESS_CASE(membership_refusals_map_to_codes),
     HARNESS_CASE(transfer_that_did_not_happen_fails_once),
     HARNESS_CASE(membership_change_follows_the_redirect),
+    HARNESS_CASE(member_list_asks_the_leader_a_follower_names),
     {NULL, NULL},
 };
 
