@@ -788,9 +788,26 @@ static void step_workload(struct chaos *ch)
 		}
 	}
 	if (p->read_ppm > 0 && rng_ppm(r, p->read_ppm)) {
-		raft_id id = random_leader(c);
-		if (id != 0) {
+		/* A ReadIndex read on a leader, a lease (and maybe wait-free)
+		 * read on a leader, or a follower read on any node. */
+		unsigned kind = (unsigned)rng_below(r, 3);
+		raft_id id =
+		    kind == 2 ? rng_range(r, 1, c->n) : random_leader(c);
+		if (id != 0 && kind == 1) {
+			int rv = cluster_read_lease(c, id);
+			if (rv != 0 && rv != RAFT_ENOTLEADER &&
+			    rv != RAFT_EBUSY) {
+				cluster_fail(c,
+					     "read_lease on n%" PRIu64
+					     ": unexpected %s",
+					     id, raft_err_name(rv));
+			}
+		} else if (id != 0) {
 			int rv = cluster_read_index(c, id, NULL);
+			if (rv == 0 && kind == 2 &&
+			    c->nodes[id].role != RAFT_LEADER) {
+				c->chk.n_follower_reads++;
+			}
 			if (rv != 0 && rv != RAFT_ENOTLEADER) {
 				cluster_fail(c,
 					     "read_index on n%" PRIu64
@@ -1107,6 +1124,9 @@ void chaos_run(const struct chaos_options *o, struct chaos_result *res)
 	res->committed = c.chk.len;
 	res->max_term = c.chk.max_term;
 	res->reads_ok = c.chk.n_reads_ok;
+	res->lease_reads = c.chk.n_lease_reads;
+	res->wait_free_reads = c.chk.n_wait_free_reads;
+	res->follower_reads = c.chk.n_follower_reads;
 	res->snap_sent = c.n_snap_sent;
 	res->snap_lost = c.n_snap_lost;
 	res->snap_deposed = c.n_snap_after_leader_change;

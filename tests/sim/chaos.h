@@ -84,6 +84,7 @@ struct chaos_result {
 	uint64_t committed; /* length of the committed history */
 	uint64_t max_term;
 	uint64_t reads_ok;
+	uint64_t lease_reads, wait_free_reads, follower_reads;
 	/* Snapshots taken, streams started and lost, installs, restarts
 	 * from a snapshot (and of those, with a log kept before it). */
 	uint64_t snapshots_taken, snap_sent, snap_lost, installs;

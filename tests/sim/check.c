@@ -31,6 +31,7 @@ void check_close(struct checker *chk)
 		raft_configuration_close(&chk->confs[i].conf);
 	}
 	free(chk->confs);
+	free(chk->serves);
 	free(chk->hash);
 	free(chk->term);
 	free(chk->commit_term);
@@ -890,7 +891,8 @@ void check_read_done(struct cluster *c, struct node *n,
 	r->done = true;
 	r->status = read->status;
 	r->index = read->index;
-	if (read->status == RAFT_ELEADERCHANGED) {
+	if (read->status == RAFT_ELEADERCHANGED ||
+	    read->status == RAFT_ETIMEDOUT) {
 		chk->n_reads_failed++;
 		return;
 	}
@@ -910,7 +912,7 @@ void check_read_done(struct cluster *c, struct node *n,
 			     read->ctx, n->id, read->index, r->floor);
 		return;
 	}
-	if (read->index > n->last_index) {
+	if (read->index > n->last_index && n->role == RAFT_LEADER) {
 		cluster_fail(c,
 			     "n%" PRIu64 ": read ctx %" PRIu64 " has index "
 			     "%" PRIu64 " beyond its last index %" PRIu64,
@@ -918,4 +920,54 @@ void check_read_done(struct cluster *c, struct node *n,
 		return;
 	}
 	chk->n_reads_ok++;
+	/* Served once the node applied the index: only then may a client
+	 * have seen it. */
+	if (chk->n_serves == chk->serves_cap) {
+		chk->serves_cap = chk->serves_cap ? chk->serves_cap * 2 : 64;
+		chk->serves = sim_realloc(chk->serves, chk->serves_cap *
+							   sizeof *chk->serves);
+	}
+	chk->serves[chk->n_serves++] = (struct pending_serve){
+	    .node = n->id, .incarnation = n->incarnation, .index = read->index};
+}
+
+void check_served(struct cluster *c, struct node *n, raft_index applied)
+{
+	struct checker *chk = &c->chk;
+	size_t i = 0;
+	while (i < chk->n_serves) {
+		struct pending_serve *s = &chk->serves[i];
+		bool gone =
+		    s->node == n->id && s->incarnation != n->incarnation;
+		if (s->node == n->id && !gone && s->index <= applied) {
+			check_acked(chk, s->index);
+		}
+		if (s->node == n->id && (gone || s->index <= applied)) {
+			*s = chk->serves[--chk->n_serves];
+		} else {
+			i++;
+		}
+	}
+}
+
+void check_acked(struct checker *chk, raft_index index)
+{
+	if (index > chk->ack_floor) {
+		chk->ack_floor = index;
+	}
+}
+
+void check_read_now(struct cluster *c, struct node *n, raft_index applied)
+{
+	struct checker *chk = &c->chk;
+	if (applied < chk->ack_floor) {
+		cluster_fail(c,
+			     "linearizability: a wait-free read on n%" PRIu64
+			     " sees the state machine at %" PRIu64
+			     " but index %" PRIu64
+			     " was already acknowledged to a client",
+			     n->id, applied, chk->ack_floor);
+		return;
+	}
+	chk->n_wait_free_reads++;
 }

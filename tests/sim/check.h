@@ -75,10 +75,34 @@ struct checker {
 	struct read_request *reads;
 	size_t n_reads, reads_cap;
 
+	/* The highest index a client may have seen acknowledged: an entry a
+	 * leader applied in its own term, or a read index served. */
+	raft_index ack_floor;
+	/* Reads whose index is known, not yet served (the node has not
+	 * applied it): they raise ack_floor once served. */
+	struct pending_serve {
+		raft_id node;
+		unsigned incarnation;
+		raft_index index;
+	} * serves;
+	size_t n_serves, serves_cap;
+
 	/* Statistics for the summary. */
 	uint64_t n_reads_ok, n_reads_failed;
+	uint64_t n_lease_reads, n_wait_free_reads, n_follower_reads;
 	raft_term max_term;
 };
+
+/* A leader applied its own term's entry at index: its client may have
+ * heard. */
+void check_acked(struct checker *chk, raft_index index);
+
+/* Node n applied up to applied: the reads it can now serve are served. */
+void check_served(struct cluster *c, struct node *n, raft_index applied);
+
+/* Node n read its state machine at once (a wait-free read) with applied
+ * entries up to applied: every acknowledged write must be there. */
+void check_read_now(struct cluster *c, struct node *n, raft_index applied);
 
 void check_init(struct checker *chk);
 void check_close(struct checker *chk);

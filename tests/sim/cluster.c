@@ -509,6 +509,38 @@ int cluster_read_index(struct cluster *c, raft_id id, uint64_t *ctx)
 	return rv;
 }
 
+int cluster_read_lease(struct cluster *c, raft_id id)
+{
+	struct node *n = &c->nodes[id];
+	raft_index index, wait_free;
+
+	if (n->core == NULL) {
+		return RAFT_ENOTLEADER;
+	}
+	int rv = raft_core_read_lease(n->core, &index, &wait_free);
+	if (rv != 0) {
+		cluster_trace(c, id, "read_lease: %s", raft_err_name(rv));
+		return rv;
+	}
+	uint64_t ctx = check_n_reads(&c->chk) + 1;
+	struct raft_read read = {.ctx = ctx, .index = index, .status = 0};
+	struct raft_core_status st;
+	raft_core_status(n->core, &st);
+	cluster_trace(c, id,
+		      "read_lease ctx=%" PRIu64 " index=%" PRIu64
+		      " floor=%" PRIu64 " applied=%" PRIu64
+		      " wait_free_from=%" PRIu64,
+		      ctx, index, c->chk.len, st.applied_index, wait_free);
+	if (st.applied_index >= wait_free) {
+		check_read_now(c, n, st.applied_index);
+	}
+	check_read_asked(c, n, ctx);
+	check_read_done(c, n, &read);
+	check_served(c, n, st.applied_index);
+	c->chk.n_lease_reads++;
+	return 0;
+}
+
 int cluster_transfer(struct cluster *c, raft_id id, raft_id to)
 {
 	struct node *n = &c->nodes[id];

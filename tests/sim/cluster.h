@@ -302,6 +302,11 @@ raft_term cluster_max_term(const struct cluster *c);
 int cluster_propose(struct cluster *c, raft_id id, const char *data,
 		    raft_index *index, raft_term *term);
 int cluster_read_index(struct cluster *c, raft_id id, uint64_t *ctx);
+
+/* A lease read on node id (raft_core_read_lease()): checked at once with
+ * the index it gives, and, if the node may read its state machine at once
+ * (a wait-free read), that read too. Returns the core's answer. */
+int cluster_read_lease(struct cluster *c, raft_id id);
 int cluster_transfer(struct cluster *c, raft_id id, raft_id to);
 
 /* Membership changes asked of node id (see raft_core_add_member() and the

@@ -314,6 +314,7 @@ static int run_chaos(const struct args *a)
 	uint64_t passed = 0, failed = 0, by_size[6] = {0};
 	unsigned worst_recovery = 0, worst_election[2] = {0, 0};
 	uint64_t worst_seed = 0, committed = 0, reads = 0;
+	uint64_t lease = 0, wait_free = 0, follower = 0;
 	uint64_t taken = 0, sent = 0, lost = 0, installs = 0, restarts = 0;
 	uint64_t margin = 0, deposed = 0;
 	uint64_t worst_election_seed[2] = {0, 0};
@@ -339,6 +340,9 @@ static int run_chaos(const struct args *a)
 			by_size[r.n_nodes < 6 ? r.n_nodes : 0]++;
 			committed += r.committed;
 			reads += r.reads_ok;
+			lease += r.lease_reads;
+			wait_free += r.wait_free_reads;
+			follower += r.follower_reads;
 			taken += r.snapshots_taken;
 			sent += r.snap_sent;
 			lost += r.snap_lost;
@@ -372,6 +376,10 @@ static int run_chaos(const struct args *a)
 		       " reads served; slowest recovery after heal: %u ticks "
 		       "(seed %" PRIu64 ")\n",
 		       committed, reads, worst_recovery, worst_seed);
+		printf("sim: of the reads, %" PRIu64 " by lease (%" PRIu64
+		       " also read wait-free), %" PRIu64 " follower reads "
+		       "asked\n",
+		       lease, wait_free, follower);
 		printf("sim: slowest election after heal: %u ticks with "
 		       "pre-vote (seed %" PRIu64 ", bound %u), %u without "
 		       "(seed %" PRIu64 ", bound %u)\n",

@@ -648,9 +648,17 @@ void node_drain(struct cluster *c, struct node *n)
 				      rd.committed[0].index,
 				      rd.committed[rd.n_committed - 1].index);
 		}
+		struct raft_core_status now;
+		raft_core_status(n->core, &now);
 		for (size_t i = 0; i < rd.n_committed; i++) {
 			apply_entry(c, n, &rd.committed[i]);
 			applied_to = rd.committed[i].index;
+			/* A leader applying an entry of its term answers its
+			 * client. */
+			if (now.role == RAFT_LEADER &&
+			    rd.committed[i].term == now.term) {
+				check_acked(&c->chk, applied_to);
+			}
 		}
 		for (size_t i = 0; i < rd.n_reads; i++) {
 			const struct raft_read *r = &rd.reads[i];
@@ -666,6 +674,11 @@ void node_drain(struct cluster *c, struct node *n)
 		 * advance. */
 		if (applied_to > 0) {
 			raft_core_applied(n->core, applied_to);
+		}
+		{
+			struct raft_core_status after;
+			raft_core_status(n->core, &after);
+			check_served(c, n, after.applied_index);
 		}
 	}
 	if (!c->failed && n->core != NULL) {
