@@ -657,6 +657,12 @@ static void reply_failed(struct http_server *s, struct evhttp_request *req,
 			: "leadership changed before the read was confirmed");
 		return;
 	}
+	if (status == RAFT_ETIMEDOUT) {
+		http_reply_error(s, req, 503, HTTP_ERR_TIMEOUT,
+				 "the leader did not confirm the read in time; "
+				 "retry");
+		return;
+	}
 	if (s->node == NULL) {
 		http_reply_error(s, req, 503, HTTP_ERR_SHUTTING_DOWN,
 				 "the server is shutting down; the %s %s", what,
@@ -882,10 +888,20 @@ static void start_read(struct http_server *s, struct evhttp_request *req,
 		free(key);
 		return;
 	}
-	/* Lease reads go through ReadIndex for now: strictly stronger, one
-	 * heartbeat round slower. They get their own path once the node
-	 * exposes its leader lease (a later issue). */
-	if (!http_check_leader(s, req)) {
+	if (s->node == NULL) {
+		free(key);
+		http_reply_error(s, req, 503, HTTP_ERR_SHUTTING_DOWN,
+				 "the server is shutting down");
+		return;
+	}
+	/* A lease read on a leader that holds its lease and applied all it
+	 * must: the store is read at once (wait-free). */
+	if (c == CONSISTENCY_LEASE && raft_node_read_now(s->node) == 0) {
+		if (kind == PENDING_GET) {
+			serve_get(s, req, key, key_len);
+		} else {
+			serve_keys(s, req, key, key_len, limit);
+		}
 		free(key);
 		return;
 	}
@@ -899,7 +915,13 @@ static void start_read(struct http_server *s, struct evhttp_request *req,
 	p->key = key;
 	p->key_len = key_len;
 	p->limit = limit;
-	rv = raft_node_read_index(s->node, read_done, p);
+	/* Served on this member, leader or follower: a follower asks the
+	 * leader for the read index (follower read) and answers once it
+	 * applied it. A lease read uses the lease on a leader that holds
+	 * one, else it is a ReadIndex read. */
+	rv = c == CONSISTENCY_LEASE
+		 ? raft_node_read_lease(s->node, read_done, p)
+		 : raft_node_read_index(s->node, read_done, p);
 	if (rv != 0) {
 		p->req = NULL;
 		pending_free(p);
