@@ -20,7 +20,8 @@ dist_man_MANS += man/raftd.8 man/raftd.conf.5
 # The bats suite spawns real clusters: run it with `make check-bats` (it
 # needs bats, bats-support, bats-assert and curl).
 EXTRA_DIST += tests/bats/raftd.bats tests/bats/faults.bats \
-	tests/bats/membership.bats tests/bats/helpers.bash
+	tests/bats/membership.bats tests/bats/reads.bats \
+	tests/bats/helpers.bash
 
 check-bats: raftd/raftd
 	RAFTD=$(abs_top_builddir)/raftd/raftd bats $(top_srcdir)/tests/bats
