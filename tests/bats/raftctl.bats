@@ -407,8 +407,6 @@ failure_line() {
 	check_admin "member add 4" member add 4 127.0.0.1:1 http://127.0.0.1:2 --learner
 	check_admin "member promote 4" member promote 4
 	check_admin "member remove 4" member remove 4
-	check_admin "snapshot" snapshot
-	check_admin "snapshot" snapshot --node "$(follower)"
 	check_admin "transfer-leader $(follower)" transfer-leader "$(follower)"
 	# reset-peers asks every endpoint and reports each failure.
 	run --separate-stderr ctl all reset-peers 1,2,3 --force
@@ -417,4 +415,36 @@ failure_line() {
 	fi
 	run --separate-stderr ctl all snapshot --node 9
 	failure_line "raftctl: snapshot: node 9 is not a member"
+}
+
+@test "snapshot: the leader, or the member --node names, snapshots itself and says where" {
+	cluster 3
+	local f index
+	f=$(follower)
+	run --separate-stderr ctl all put k v
+	assert_success
+	# The leader applied the write before answering it.
+	run --separate-stderr ctl "$f" snapshot
+	assert_success
+	[ -z "$stderr" ] || fail "stderr: $stderr"
+	assert_output --regexp '^OK index=[1-9][0-9]*$'
+	index=${output#OK index=}
+	[ "$(json_q .snapshot_index "d['snapshot_index']" \
+		"$(curl -s "$(url "$LEADER")/v1/status")")" = "$index" ]
+	# --node: that member itself, once it applied the write too.
+	local deadline=$((SECONDS + 5))
+	until [ "$(json_q .applied_index "d['applied_index']" \
+		"$(curl -s "$(url "$f")/v1/status")")" -ge "$index" ]; do
+		[ "$SECONDS" -lt "$deadline" ] || fail "member $f did not apply $index"
+		sleep 0.05
+	done
+	run --separate-stderr ctl "$LEADER" snapshot --node "$f"
+	assert_success
+	assert_output --regexp '^OK index=[1-9][0-9]*$'
+	[ "${output#OK index=}" -ge "$index" ]
+	[ "$(json_q .snapshot_index "d['snapshot_index']" \
+		"$(curl -s "$(url "$f")/v1/status")")" = "${output#OK index=}" ]
+	run --separate-stderr ctl all -o json snapshot --node "$f"
+	assert_success
+	[ "$(json_q .index "d['index']" "$output")" -ge "$index" ]
 }

@@ -21,6 +21,7 @@ teardown() {
 	assert_success
 	assert_line --partial "Usage: raftd [OPTION]..."
 	assert_line --partial "--initial-cluster LIST"
+	assert_line --partial "--snapshot-keep N"
 	run "$RAFTD" --version
 	assert_success
 	assert_output --regexp '^raftd [0-9]+\.[0-9]+\.[0-9]+$'
@@ -47,6 +48,15 @@ teardown() {
 	check 'raftd: --max-value-bytes: 33554433 is out of range (1..33554432)' \
 		$d --max-value-bytes 33554433
 	check 'raftd: --request-timeout-ms: "" is not a number' $d --request-timeout-ms ""
+	check 'raftd: --snapshot-keep: 0 is out of range (1..1000)' $d --snapshot-keep 0
+	check 'raftd: --snapshot-keep: 1001 is out of range (1..1000)' $d --snapshot-keep 1001
+	check 'raftd: --snapshot-entries: "abc" is not a number' $d --snapshot-entries abc
+	check 'raftd: --snapshot-entries: 1000000001 is out of range (0..1000000000)' \
+		$d --snapshot-entries 1000000001
+	check 'raftd: --snapshot-bytes: "64MiB" is not a number' $d --snapshot-bytes 64MiB
+	check 'raftd: --snapshot-bytes: 1099511627777 is out of range (0..1099511627776)' \
+		$d --snapshot-bytes 1099511627777
+	check 'raftd: --snapshot-trailing: "-1" is not a number' $d --snapshot-trailing -1
 	check 'raftd: --log-level: "loud" is not a log level (debug, info, warn, error)' \
 		$d --log-level loud
 	check 'raftd: --listen-peer: "localhost" is not HOST:PORT' --listen-peer localhost
@@ -92,6 +102,10 @@ teardown() {
 		'id = 1\n# a comment\ntick_ms = abc\n'
 	check_conf "raftd: $f:2: colour: unknown key" 'id = 1\ncolour = blue\n'
 	check_conf "raftd: $f:2: id: given twice" 'id = 1\nid = 2\n'
+	check_conf "raftd: $f:2: snapshot_keep: 0 is out of range (1..1000)" \
+		'id = 1\nsnapshot_keep = 0\n'
+	check_conf "raftd: $f:3: snapshot_entries: given twice" \
+		'snapshot_entries = 100\nid = 1\nsnapshot_entries = 200\n'
 	check_conf "raftd: $f:2: expected key = value or a # comment" \
 		'id = 1\nthis is not an option\n'
 	check_conf "raftd: $f:2: id: the file has no sections (found [main])" \
@@ -456,10 +470,13 @@ teardown() {
 	expect 501 not_implemented -X DELETE "$l/v1/members/2"
 	expect 501 not_implemented -X POST "$l/v1/members/2/promote"
 	expect 501 not_implemented -X POST -d '{"to":2}' "$l/v1/leader/transfer"
-	expect 501 not_implemented -X POST "$l/v1/snapshot"
+	expect 405 method_not_allowed "$l/v1/snapshot"
+	expect 405 method_not_allowed -X PUT "$l/v1/snapshot"
 	expect 501 not_implemented -X POST "$l/v1/reset-peers"
 	run curl -s -D - -o /dev/null -X POST "$l/v1/kv/k"
 	assert_output --partial "Allow: GET, HEAD, PUT, DELETE"
+	run curl -s -D - -o /dev/null "$l/v1/snapshot"
+	assert_output --partial "Allow: POST"
 }
 
 @test "503 no_leader on a member that cannot reach a majority" {
