@@ -178,6 +178,14 @@ static void apply_process(void *arg, struct worker_job *jobs)
 		}
 		switch (a->kind) {
 		case APPLY_ENTRIES:
+			/* In log order, without gaps: on one thread at a time
+			 * (the loop applies only while this one is idle). */
+			RAFT_ASSERTF(a->n == 0 || a->entries[0].index ==
+						      node->thread_applied + 1,
+				     "node %llu: applying %llu after %llu",
+				     (unsigned long long)node->id,
+				     (unsigned long long)a->entries[0].index,
+				     (unsigned long long)node->thread_applied);
 			a->status = node->fsm->apply(
 			    node->fsm, a->entries, a->n, a->results, a->errmsg,
 			    sizeof(a->errmsg));

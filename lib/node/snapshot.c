@@ -334,8 +334,7 @@ void snapshot_recorded(struct raft_node *node, struct disk_job *d)
 		node->held.head = node->held.tail = NULL;
 		for (; j != NULL; j = next) {
 			next = j->next;
-			j->next = NULL;
-			worker_submit(&node->apply, j);
+			node_apply_submit(node, (struct apply_job *)j);
 		}
 		return;
 	}
