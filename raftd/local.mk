@@ -21,6 +21,7 @@ dist_man_MANS += man/raftd.8 man/raftd.conf.5
 # needs bats, bats-support, bats-assert and curl).
 EXTRA_DIST += tests/bats/raftd.bats tests/bats/faults.bats \
 	tests/bats/membership.bats tests/bats/reads.bats \
+	tests/bats/snapshot.bats \
 	tests/bats/helpers.bash
 
 check-bats: raftd/raftd

@@ -135,6 +135,13 @@ void snap_process(void *arg, struct worker_job *jobs)
 			    s->rcv, s->path, sizeof(s->path), &s->meta,
 			    s->errmsg, sizeof(s->errmsg));
 			s->rcv = NULL;
+			if (s->status == 0 &&
+			    raft_snapshot_prune(node->snap_dir,
+						node->snap_keep) != 0) {
+				raft_log(RAFT_LOG_WARN,
+					 "could not remove old snapshots in %s",
+					 node->snap_dir);
+			}
 			break;
 		}
 	}
@@ -788,8 +795,11 @@ int snapshot_start(struct raft_node *node,
 {
 	char path[4200], latest[4200], why[512];
 	int rv;
+	/* Files above the recorded snapshot were never put in force; a
+	 * temporary file is what a crash left of a save. */
 	if (raft_snapshot_remove_after(node->snap_dir,
-				       meta != NULL ? meta->index : 0) != 0) {
+				       meta != NULL ? meta->index : 0) != 0 ||
+	    raft_snapshot_prune(node->snap_dir, node->snap_keep) != 0) {
 		raft_log(RAFT_LOG_WARN, "could not clean up %s",
 			 node->snap_dir);
 	}

@@ -392,27 +392,8 @@ failure_line() {
 	[ "$(json_q '.members | length' "len(d['members'])" "$output")" = 3 ]
 }
 
-@test "admin commands raftd does not serve yet fail with its answer" {
+@test "snapshot --node of a non-member fails with one line" {
 	cluster 3
-	# Once raftd serves them, these succeed (exit 0); until then each
-	# fails with exit 1 and one line naming the server's answer.
-	check_admin() {
-		local what=$1
-		shift
-		run --separate-stderr ctl all "$@"
-		if [ "$status" -ne 0 ]; then
-			failure_line "^raftctl: $what: not supported by this server: .+ is not implemented yet$" regexp
-		fi
-	}
-	check_admin "member add 4" member add 4 127.0.0.1:1 http://127.0.0.1:2 --learner
-	check_admin "member promote 4" member promote 4
-	check_admin "member remove 4" member remove 4
-	check_admin "transfer-leader $(follower)" transfer-leader "$(follower)"
-	# reset-peers asks every endpoint and reports each failure.
-	run --separate-stderr ctl all reset-peers 1,2,3 --force
-	if [ "$status" -ne 0 ]; then
-		failure_line "^raftctl: reset-peers: http://127\.0\.0\.1:[0-9]+: not supported by this server: POST /v1/reset-peers is not implemented yet; .+; .+$" regexp
-	fi
 	run --separate-stderr ctl all snapshot --node 9
 	failure_line "raftctl: snapshot: node 9 is not a member"
 }

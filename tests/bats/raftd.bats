@@ -437,7 +437,7 @@ teardown() {
 	assert_equal "$CODE" 200
 }
 
-@test "bad requests: 400, 404, 405, 501 in the error shape" {
+@test "bad requests: 400, 404, 405 in the error shape" {
 	start_cluster 1
 	local l
 	l=$(url 1)
@@ -466,13 +466,13 @@ teardown() {
 	expect 405 method_not_allowed -X PATCH "$l/v1/kv/k"
 	expect 405 method_not_allowed -X DELETE "$l/v1/status"
 	expect 405 method_not_allowed -X PUT "$l/v1/keys"
-	expect 501 not_implemented -X POST -d '{"id":4}' "$l/v1/members"
-	expect 501 not_implemented -X DELETE "$l/v1/members/2"
-	expect 501 not_implemented -X POST "$l/v1/members/2/promote"
-	expect 501 not_implemented -X POST -d '{"to":2}' "$l/v1/leader/transfer"
+	expect 400 bad_request -X POST -d '{"id":4}' "$l/v1/members"
+	expect 404 not_member -X DELETE "$l/v1/members/2"
+	expect 404 not_member -X POST "$l/v1/members/2/promote"
+	expect 404 not_member -X POST -d '{"to":2}' "$l/v1/leader/transfer"
 	expect 405 method_not_allowed "$l/v1/snapshot"
 	expect 405 method_not_allowed -X PUT "$l/v1/snapshot"
-	expect 501 not_implemented -X POST "$l/v1/reset-peers"
+	expect 400 bad_request -X POST "$l/v1/reset-peers"
 	run curl -s -D - -o /dev/null -X POST "$l/v1/kv/k"
 	assert_output --partial "Allow: GET, HEAD, PUT, DELETE"
 	run curl -s -D - -o /dev/null "$l/v1/snapshot"
