@@ -121,6 +121,12 @@ RAFT_API const char *raft_storage_errmsg(const struct raft_storage *s);
 struct raft_snapshot_writer;
 struct raft_snapshot_reader;
 
+/* Writes into buf (len bytes) the name of the snapshot file of (index,
+ * term) in dir: "DIR/snapshot-INDEX-TERM.snap", or only the file name
+ * when dir is NULL. */
+RAFT_API void raft_snapshot_path(const char *dir, raft_index index,
+				 raft_term term, char *buf, size_t len);
+
 /* Starts a snapshot file in dir (created if missing) for meta (copied).
  * Errors: RAFT_EIO, RAFT_ENOSPC, RAFT_ENOMEM; errmsg names the path. */
 RAFT_API int raft_snapshot_writer_open(const char *dir,

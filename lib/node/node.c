@@ -95,15 +95,21 @@ static int fold_add(struct fold *f, const struct disk_job *d)
  * frames (acknowledgements of what is already durable, such as a
  * commit-only AppendEntries) need no write: jobs complete in order, so
  * everything before them is durable already. */
+/* The disk error a test injected (0: none); read by the disk thread. */
+static int injected_disk_error(struct raft_node *node)
+{
+	return __atomic_load_n(&node->fault_disk_error, __ATOMIC_ACQUIRE);
+}
+
 static int fold_flush(struct raft_node *node, struct fold *f)
 {
 	int rv = 0;
 	if (f->hs != NULL || f->n > 0) {
-		int injected =
-		    __atomic_load_n(&node->fault_disk_error, __ATOMIC_ACQUIRE);
-		rv = injected != 0 ? injected
-				   : raft_storage_write(node->storage, f->hs,
-							f->all, f->n);
+		rv = injected_disk_error(node);
+		if (rv == 0) {
+			rv = raft_storage_write(node->storage, f->hs, f->all,
+						f->n);
+		}
 	}
 	f->hs = NULL;
 	f->n = 0;
@@ -124,13 +130,11 @@ static void disk_process(void *arg, struct worker_job *jobs)
 		if (d->has_snap) {
 			rv = fold_flush(node, &f);
 			if (rv == 0) {
-				int injected = __atomic_load_n(
-				    &node->fault_disk_error, __ATOMIC_ACQUIRE);
-				rv = injected != 0
-					 ? injected
-					 : raft_storage_snapshot(node->storage,
-								 &d->snap,
-								 d->compact_to);
+				rv = injected_disk_error(node);
+			}
+			if (rv == 0) {
+				rv = raft_storage_snapshot(
+				    node->storage, &d->snap, d->compact_to);
 			}
 		}
 		if (rv == 0) {
@@ -145,8 +149,7 @@ static void disk_process(void *arg, struct worker_job *jobs)
 		struct disk_job *d = (struct disk_job *)j;
 		d->status = rv;
 		if (rv != 0) {
-			if (__atomic_load_n(&node->fault_disk_error,
-					    __ATOMIC_ACQUIRE) == rv) {
+			if (injected_disk_error(node) == rv) {
 				snprintf(d->errmsg, sizeof(d->errmsg),
 					 "write log: injected fault: %s",
 					 raft_strerror(rv));
@@ -572,7 +575,6 @@ static void process_ready(struct raft_node *node)
 		size_t n_reads = 0, n_snap = 0, i;
 		bool conf = false, soft = false;
 		uint8_t role = 0;
-		unsigned snap_msgs = 0;
 		raft_id leader_id = 0;
 		raft_term term = 0;
 		int rv = 0;
@@ -605,11 +607,27 @@ static void process_ready(struct raft_node *node)
 		}
 		for (i = 0; rv == 0 && i < rd.n_messages; i++) {
 			const struct raft_message *m = &rd.messages[i];
-			if (m->type == RAFT_MSG_SNAPSHOT) {
-				snap_msgs |= 1;
-			} else if (!node_fault_drops(node, m->to)) {
-				tcp_transport_send(node->tr, m);
+			if (m->type != RAFT_MSG_SNAPSHOT) {
+				if (!node_fault_drops(node, m->to)) {
+					tcp_transport_send(node->tr, m);
+				}
+				continue;
 			}
+			/* A stream to start after raft_core_advance() (it
+			 * calls into the core): a copy, without the
+			 * configuration the stream does not need. */
+			if (snap == NULL) {
+				snap =
+				    raft_calloc(rd.n_messages, sizeof(*snap));
+				if (snap == NULL) {
+					rv = RAFT_ENOMEM;
+					break;
+				}
+			}
+			snap[n_snap] = *m;
+			raft_configuration_init(
+			    &snap[n_snap].snapshot.meta.conf);
+			n_snap++;
 		}
 		if (rd.soft_state_changed) {
 			log_role_change(node, &rd);
@@ -617,21 +635,6 @@ static void process_ready(struct raft_node *node)
 			role = rd.role;
 			leader_id = rd.leader_id;
 			term = rd.hard_state.term;
-		}
-		if (snap_msgs != 0) {
-			/* Copies of the requests: streams start after
-			 * raft_core_advance(), which they call into. */
-			snap = raft_calloc(rd.n_messages, sizeof(*snap));
-			for (i = 0; snap != NULL && i < rd.n_messages; i++) {
-				if (rd.messages[i].type == RAFT_MSG_SNAPSHOT) {
-					snap[n_snap] = rd.messages[i];
-					snap[n_snap].snapshot.meta.conf.n = 0;
-					snap[n_snap]
-					    .snapshot.meta.conf.servers = NULL;
-					n_snap++;
-				}
-			}
-			rv = snap == NULL ? RAFT_ENOMEM : rv;
 		}
 		raft_core_advance(node->core);
 
@@ -1023,6 +1026,22 @@ int raft_node_reset_peers(struct raft_node *node,
 	return 0;
 }
 
+/* Room for one more read. Errors: RAFT_ENOMEM. */
+static int reads_reserve(struct raft_node *node)
+{
+	if (node->n_reads == node->cap_reads) {
+		size_t cap = node->cap_reads ? node->cap_reads * 2 : 64;
+		struct read_req *r =
+		    raft_realloc(node->reads, cap * sizeof(*r));
+		if (r == NULL) {
+			return RAFT_ENOMEM;
+		}
+		node->reads = r;
+		node->cap_reads = cap;
+	}
+	return 0;
+}
+
 int raft_node_read_index(struct raft_node *node, raft_read_cb cb, void *arg)
 {
 	struct read_req *r;
@@ -1030,14 +1049,8 @@ int raft_node_read_index(struct raft_node *node, raft_read_cb cb, void *arg)
 	if (node->fatal != NULL) {
 		return RAFT_ESHUTDOWN;
 	}
-	if (node->n_reads == node->cap_reads) {
-		size_t cap = node->cap_reads ? node->cap_reads * 2 : 64;
-		r = raft_realloc(node->reads, cap * sizeof(*r));
-		if (r == NULL) {
-			return RAFT_ENOMEM;
-		}
-		node->reads = r;
-		node->cap_reads = cap;
+	if (reads_reserve(node) != 0) {
+		return RAFT_ENOMEM;
 	}
 	rv = raft_core_read_index(node->core, node->next_ctx + 1);
 	if (rv != 0) {
@@ -1058,14 +1071,8 @@ static int push_known_read(struct raft_node *node, raft_index index,
 			   raft_read_cb cb, void *arg)
 {
 	struct read_req *r;
-	if (node->n_reads == node->cap_reads) {
-		size_t cap = node->cap_reads ? node->cap_reads * 2 : 64;
-		r = raft_realloc(node->reads, cap * sizeof(*r));
-		if (r == NULL) {
-			return RAFT_ENOMEM;
-		}
-		node->reads = r;
-		node->cap_reads = cap;
+	if (reads_reserve(node) != 0) {
+		return RAFT_ENOMEM;
 	}
 	r = &node->reads[node->n_reads++];
 	r->ctx = ++node->next_ctx;

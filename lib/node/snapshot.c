@@ -354,13 +354,6 @@ void snapshot_recorded(struct raft_node *node, struct disk_job *d)
  * Sending snapshots (leader)
  * ------------------------------------------------------------------------ */
 
-static void snapshot_path(const struct raft_node *node, raft_index index,
-			  raft_term term, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s/snapshot-%020llu-%020llu.snap", node->snap_dir,
-		 (unsigned long long)index, (unsigned long long)term);
-}
-
 static struct sender *sender_find(struct raft_node *node, raft_id to)
 {
 	struct sender *s;
@@ -464,7 +457,8 @@ void snapshot_send(struct raft_node *node, const struct raft_message *m)
 	j->to = m->to;
 	j->meta.index = s->index;
 	j->meta.term = s->term;
-	snapshot_path(node, s->index, s->term, j->path, sizeof(j->path));
+	raft_snapshot_path(node->snap_dir, s->index, s->term, j->path,
+			   sizeof(j->path));
 	raft_log(RAFT_LOG_INFO, "node %llu needs snapshot %llu: sending it",
 		 (unsigned long long)m->to, (unsigned long long)s->index);
 	worker_submit(&node->snapw, &j->job);
@@ -694,7 +688,8 @@ int snapshot_install(struct raft_node *node,
 	d->compact_to = RAFT_STORAGE_DROP_ALL;
 	a->kind = APPLY_LOAD;
 	a->index = meta->index;
-	snapshot_path(node, meta->index, meta->term, a->path, sizeof(a->path));
+	raft_snapshot_path(node->snap_dir, meta->index, meta->term, a->path,
+			   sizeof(a->path));
 	raft_log(RAFT_LOG_INFO, "installing snapshot %llu (term %llu)",
 		 (unsigned long long)meta->index,
 		 (unsigned long long)meta->term);
@@ -809,7 +804,8 @@ int snapshot_start(struct raft_node *node,
 	if (meta == NULL) {
 		return 0;
 	}
-	snapshot_path(node, meta->index, meta->term, path, sizeof(path));
+	raft_snapshot_path(node->snap_dir, meta->index, meta->term, path,
+			   sizeof(path));
 	if (rv != 0 || strcmp(path, latest) != 0) {
 		/* The file of the last snapshot is gone or bad. */
 		node->snap_retake = true;

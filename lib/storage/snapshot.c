@@ -45,6 +45,14 @@ static int errno_code(int e)
 	return e == ENOSPC || e == EDQUOT ? RAFT_ENOSPC : RAFT_EIO;
 }
 
+void raft_snapshot_path(const char *dir, raft_index index, raft_term term,
+			char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%ssnapshot-%020llu-%020llu.snap",
+		 dir != NULL ? dir : "", dir != NULL ? "/" : "",
+		 (unsigned long long)index, (unsigned long long)term);
+}
+
 static char *path_join(const char *dir, const char *name)
 {
 	size_t len = strlen(dir) + strlen(name) + 2;
@@ -132,9 +140,7 @@ int raft_snapshot_writer_open(const char *dir,
 		goto err_nomem;
 	}
 	w->fd = -1;
-	snprintf(name, sizeof(name), "snapshot-%020llu-%020llu.snap",
-		 (unsigned long long)meta->index,
-		 (unsigned long long)meta->term);
+	raft_snapshot_path(NULL, meta->index, meta->term, name, sizeof(name));
 	w->dir = path_join(dir, "");
 	w->path = path_join(dir, name);
 	strcat(name, TMP_SUFFIX);
@@ -689,8 +695,7 @@ int raft_snapshot_receiver_open(const char *dir, raft_index index,
 			 strerror(errno));
 		return errno_code(errno);
 	}
-	snprintf(name, sizeof(name), "snapshot-%020llu-%020llu.snap",
-		 (unsigned long long)index, (unsigned long long)term);
+	raft_snapshot_path(NULL, index, term, name, sizeof(name));
 	snprintf(part, sizeof(part), "%s%s", name, PART_SUFFIX);
 	remove_parts(dir, part);
 	r = raft_calloc(1, sizeof(*r));
