@@ -21,10 +21,17 @@ static const char key_applied[] = "a";
 static const char key_loading[] = "l";
 #define DATA_PREFIX 'k'
 
+/* Memory: smaller memtables than LevelDB's 4 MiB (each store has two at
+ * a flush) and a small block cache (tables are memory-mapped, and their
+ * blocks do not go through the cache then). */
+#define KV_MEMTABLE_BYTES (1u << 20)
+#define KV_CACHE_BYTES	  (1u << 20)
+
 struct kv {
 	char *dir;
 	leveldb_t *db;
 	leveldb_options_t *options;
+	leveldb_cache_t *cache;
 	leveldb_readoptions_t *read;
 	leveldb_writeoptions_t *write;
 	struct raft_fsm fsm;
@@ -1147,6 +1154,9 @@ static void free_handles(struct kv *kv)
 	if (kv->options != NULL) {
 		leveldb_options_destroy(kv->options);
 	}
+	if (kv->cache != NULL) {
+		leveldb_cache_destroy(kv->cache);
+	}
 	if (kv->read != NULL) {
 		leveldb_readoptions_destroy(kv->read);
 	}
@@ -1272,10 +1282,11 @@ int kv_open(const char *dir, struct kv **out, char *errmsg, size_t errmsg_len)
 	}
 	kv->dir = strdup(dir);
 	kv->options = leveldb_options_create();
+	kv->cache = leveldb_cache_create_lru(KV_CACHE_BYTES);
 	kv->read = leveldb_readoptions_create();
 	kv->write = leveldb_writeoptions_create();
-	if (kv->dir == NULL || kv->options == NULL || kv->read == NULL ||
-	    kv->write == NULL) {
+	if (kv->dir == NULL || kv->options == NULL || kv->cache == NULL ||
+	    kv->read == NULL || kv->write == NULL) {
 		free_handles(kv);
 		set_err(errmsg, errmsg_len, "open kv store %s: out of memory",
 			dir);
@@ -1283,6 +1294,8 @@ int kv_open(const char *dir, struct kv **out, char *errmsg, size_t errmsg_len)
 	}
 	leveldb_options_set_create_if_missing(kv->options, 1);
 	leveldb_options_set_paranoid_checks(kv->options, 1);
+	leveldb_options_set_write_buffer_size(kv->options, KV_MEMTABLE_BYTES);
+	leveldb_options_set_cache(kv->options, kv->cache);
 	leveldb_readoptions_set_verify_checksums(kv->read, 1);
 	/* See kv_apply() for why the store needs no sync of its own. */
 	leveldb_writeoptions_set_sync(kv->write, 0);

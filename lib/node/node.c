@@ -1490,11 +1490,11 @@ int raft_node_new(struct event_base *base, const struct raft_node_config *c,
 	tv.tv_sec = c->tick_ms / 1000;
 	tv.tv_usec = (c->tick_ms % 1000) * 1000;
 	event_add(node->tick_ev, &tv);
-	if (worker_start(&node->disk, disk_process, node, node->wake_pipe[1]) !=
-		0 ||
-	    worker_start(&node->apply, apply_process, node,
+	if (worker_start(&node->disk, "raft-disk", disk_process, node,
 			 node->wake_pipe[1]) != 0 ||
-	    worker_start(&node->snapw, snap_process, node,
+	    worker_start(&node->apply, "raft-apply", apply_process, node,
+			 node->wake_pipe[1]) != 0 ||
+	    worker_start(&node->snapw, "raft-snapshot", snap_process, node,
 			 node->wake_pipe[1]) != 0) {
 		snprintf(errmsg, errmsg_len, "cannot start threads");
 		rv = RAFT_ENOMEM;

@@ -60,8 +60,8 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-int worker_start(struct worker *w, worker_process_fn process, void *arg,
-		 int notify_fd)
+int worker_start(struct worker *w, const char *name, worker_process_fn process,
+		 void *arg, int notify_fd)
 {
 	w->todo.head = w->todo.tail = NULL;
 	w->done.head = w->done.tail = NULL;
@@ -76,6 +76,8 @@ int worker_start(struct worker *w, worker_process_fn process, void *arg,
 		pthread_cond_destroy(&w->cond);
 		return RAFT_ENOMEM;
 	}
+	/* Named for top -H, perf and gdb; a failure only loses the name. */
+	(void)pthread_setname_np(w->thread, name);
 	w->started = true;
 	return 0;
 }

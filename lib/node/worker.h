@@ -33,9 +33,10 @@ struct worker {
 	int notify_fd; /* write end of the loop's wake-up pipe */
 };
 
-/* Starts the thread. Errors: RAFT_ENOMEM (no thread). */
-int worker_start(struct worker *w, worker_process_fn process, void *arg,
-		 int notify_fd);
+/* Starts the thread, named name (at most 15 characters). Errors:
+ * RAFT_ENOMEM (no thread). */
+int worker_start(struct worker *w, const char *name, worker_process_fn process,
+		 void *arg, int notify_fd);
 
 /* Queues a job (ownership passes to the worker until it comes back). */
 void worker_submit(struct worker *w, struct worker_job *job);
