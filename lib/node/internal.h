@@ -169,6 +169,8 @@ struct raft_node {
 	struct job_queue held;
 	/* Apply jobs with the apply thread, not yet taken back. */
 	unsigned apply_outstanding;
+	/* Disk jobs with the disk thread, not yet taken back. */
+	unsigned disk_outstanding;
 
 	/* Proposals waiting for apply, ordered by index. */
 	struct proposal *props;
@@ -192,6 +194,9 @@ struct raft_node {
 	struct raft_node_peer *peers;
 	unsigned cap_peers;
 };
+
+/* Hands a disk job to the disk thread. */
+void node_disk_submit(struct raft_node *node, struct disk_job *d);
 
 /* node.c */
 void node_schedule(struct raft_node *node);

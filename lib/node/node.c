@@ -34,6 +34,7 @@
 /* Committed batches up to this many entries apply on the loop when the
  * apply thread is idle. */
 #define INLINE_APPLY_MAX 64
+#define INLINE_DISK_MAX	 8
 
 void raft_node_config_defaults(struct raft_node_config *config)
 {
@@ -409,6 +410,12 @@ int raft_node_set_faults(struct raft_node *node,
 	return 0;
 }
 
+void node_disk_submit(struct raft_node *node, struct disk_job *d)
+{
+	node->disk_outstanding++;
+	worker_submit(&node->disk, &d->job);
+}
+
 void node_apply_submit(struct raft_node *node, struct apply_job *a)
 {
 	if (node->apply_held) {
@@ -562,6 +569,7 @@ static void log_role_change(struct raft_node *node, const struct raft_ready *rd)
 }
 
 static void apply_done(struct raft_node *node, struct apply_job *a);
+static void disk_done(struct raft_node *node, struct disk_job *d);
 
 /* Hands out everything the core has ready. */
 static void process_ready(struct raft_node *node)
@@ -648,8 +656,28 @@ static void process_ready(struct raft_node *node)
 				   "out of memory handing out a batch");
 			return;
 		}
+		if (d != NULL && node->last_role != RAFT_LEADER &&
+		    node->disk_outstanding == 0 && !d->has_snap &&
+		    d->n <= INLINE_DISK_MAX) {
+			/* A small batch of a follower whose disk thread is
+			 * idle is written here: a follower's write is on
+			 * the path of every commit, and this saves two
+			 * thread hand-offs (p50 of puts on 1 connection
+			 * -7%). What arrives meanwhile waits in the socket
+			 * and makes the next batch. Big batches keep the
+			 * thread, so that decoding overlaps with syncing
+			 * under load; a leader's write always does, since
+			 * it overlaps with replication and clients. */
+			d->job.next = NULL;
+			disk_process(node, &d->job);
+			if (node->fatal == NULL) {
+				disk_done(node, d);
+			}
+			node_disk_job_free(d);
+			d = NULL;
+		}
 		if (d != NULL) {
-			worker_submit(&node->disk, &d->job);
+			node_disk_submit(node, d);
 		}
 		if (a != NULL && node->apply_outstanding == 0 &&
 		    !node->apply_held && a->n <= INLINE_APPLY_MAX) {
@@ -826,6 +854,7 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 	}
 	for (j = worker_take_done(&node->disk); j != NULL; j = next) {
 		next = j->next;
+		node->disk_outstanding--;
 		if (node->fatal == NULL) {
 			disk_done(node, (struct disk_job *)j);
 		}
@@ -1525,6 +1554,7 @@ void raft_node_free(struct raft_node *node)
 	worker_stop(&node->snapw);
 	for (j = worker_take_done(&node->disk); j != NULL; j = next) {
 		next = j->next;
+		node->disk_outstanding--;
 		node_disk_job_free((struct disk_job *)j);
 	}
 	for (j = worker_take_done(&node->apply); j != NULL; j = next) {

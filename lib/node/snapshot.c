@@ -329,7 +329,7 @@ static void save_done(struct raft_node *node, struct snap_job *s)
 		 "snapshot at %llu (term %llu) saved; log compacted to %llu",
 		 (unsigned long long)index, (unsigned long long)meta->term,
 		 (unsigned long long)d->compact_to);
-	worker_submit(&node->disk, &d->job);
+	node_disk_submit(node, d);
 }
 
 void snapshot_recorded(struct raft_node *node, struct disk_job *d)
