@@ -305,6 +305,38 @@ void http_status_metrics(struct http_server *s, struct evhttp_request *req)
 		    (unsigned long long)p->id,
 		    (unsigned long long)p->snapshot_size);
 	}
+	metric_header(b, "raft_disk_write_seconds", "histogram",
+		      "Time of each synced write of log entries (one write "
+		      "carries every batch queued: group commit).");
+	{
+		uint64_t n = 0;
+		for (int i = 0; i <= RAFT_NODE_WRITE_BUCKETS; i++) {
+			n += st.disk_write_buckets[i];
+			if (i < RAFT_NODE_WRITE_BUCKETS) {
+				evbuffer_add_printf(
+				    b,
+				    "raft_disk_write_seconds_bucket{le=\"%g\"} "
+				    "%llu\n",
+				    raft_node_write_bounds[i],
+				    (unsigned long long)n);
+			} else {
+				evbuffer_add_printf(b,
+						    "raft_disk_write_seconds_"
+						    "bucket{le=\"+Inf\"} "
+						    "%llu\n",
+						    (unsigned long long)n);
+			}
+		}
+		evbuffer_add_printf(b, "raft_disk_write_seconds_sum %.6f\n",
+				    st.disk_write_seconds);
+		evbuffer_add_printf(b, "raft_disk_write_seconds_count %llu\n",
+				    (unsigned long long)n);
+	}
+	metric_header(b, "raft_disk_entries_total", "counter",
+		      "Log entries written; divided by "
+		      "raft_disk_write_seconds_count, the mean batch.");
+	evbuffer_add_printf(b, "raft_disk_entries_total %llu\n",
+			    (unsigned long long)st.disk_entries);
 	gauge(b, "raft_is_leader", "1 if this node is the leader, else 0.",
 	      st.core.role == RAFT_LEADER);
 	gauge(b, "raft_members", "Members in the configuration in force.",

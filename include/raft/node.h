@@ -244,6 +244,10 @@ struct raft_node_peer {
 	uint64_t snapshot_size;
 };
 
+/* Upper bounds in seconds of the buckets of synced write times. */
+#define RAFT_NODE_WRITE_BUCKETS 12
+RAFT_API extern const double raft_node_write_bounds[RAFT_NODE_WRITE_BUCKETS];
+
 struct raft_node_status {
 	struct raft_core_status core;
 	const char *fatal;    /* why the node stopped, or NULL */
@@ -255,6 +259,15 @@ struct raft_node_status {
 	uint64_t install_size;
 	unsigned n_peers;
 	const struct raft_node_peer *peers; /* valid until the next call */
+	/* Synced writes of log entries and hard state since the start: how
+	 * many, the entries they carried (entries / writes is the group
+	 * commit's batch), their total time, and how many took at most
+	 * raft_node_write_bounds[i] seconds and more than the bound before
+	 * (the last bucket: slower than every bound). */
+	uint64_t disk_writes;
+	uint64_t disk_entries;
+	double disk_write_seconds;
+	uint64_t disk_write_buckets[RAFT_NODE_WRITE_BUCKETS + 1];
 };
 
 /* A snapshot of the node's state, borrowed until the next call. */

@@ -34,6 +34,9 @@ struct disk_job {
 	size_t n_frames;
 	int status;
 	char errmsg[512];
+	/* Set on the last job of each synced write it folded in. */
+	bool wrote;
+	uint64_t write_ns;
 };
 
 enum apply_kind {
@@ -171,6 +174,11 @@ struct raft_node {
 	unsigned apply_outstanding;
 	/* Disk jobs with the disk thread, not yet taken back. */
 	unsigned disk_outstanding;
+	/* For raft_node_status(): synced writes so far. */
+	uint64_t disk_writes;
+	uint64_t disk_entries;
+	double disk_write_seconds;
+	uint64_t disk_write_buckets[RAFT_NODE_WRITE_BUCKETS + 1];
 
 	/* Proposals waiting for apply, ordered by index. */
 	struct proposal *props;

@@ -92,24 +92,38 @@ static int fold_add(struct fold *f, const struct disk_job *d)
 	return 0;
 }
 
-/* Writes what was folded so far, in one synced batch. Jobs that only hold
- * frames (acknowledgements of what is already durable, such as a
- * commit-only AppendEntries) need no write: jobs complete in order, so
- * everything before them is durable already. */
 /* The disk error a test injected (0: none); read by the disk thread. */
 static int injected_disk_error(struct raft_node *node)
 {
 	return __atomic_load_n(&node->fault_disk_error, __ATOMIC_ACQUIRE);
 }
 
-static int fold_flush(struct raft_node *node, struct fold *f)
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Writes what was folded so far, in one synced batch, timed on last (the
+ * last job folded in; NULL only when nothing was). Jobs that only hold frames (acknowledgements of
+ * what is already durable, such as a commit-only AppendEntries) need no
+ * write: jobs complete in order, so everything before them is durable
+ * already. */
+static int fold_flush(struct raft_node *node, struct fold *f,
+		      struct disk_job *last)
 {
 	int rv = 0;
 	if (f->hs != NULL || f->n > 0) {
 		rv = injected_disk_error(node);
 		if (rv == 0) {
+			uint64_t start = monotonic_ns();
 			rv = raft_storage_write(node->storage, f->hs, f->all,
 						f->n);
+			if (last != NULL) {
+				last->wrote = true;
+				last->write_ns = monotonic_ns() - start;
+			}
 		}
 	}
 	f->hs = NULL;
@@ -125,11 +139,12 @@ static void disk_process(void *arg, struct worker_job *jobs)
 	struct raft_node *node = arg;
 	struct fold f = {NULL, NULL, 0, 0};
 	struct worker_job *j;
+	struct disk_job *last = NULL;
 	int rv = 0;
 	for (j = jobs; rv == 0 && j != NULL; j = j->next) {
 		struct disk_job *d = (struct disk_job *)j;
 		if (d->has_snap) {
-			rv = fold_flush(node, &f);
+			rv = fold_flush(node, &f, last);
 			if (rv == 0) {
 				rv = injected_disk_error(node);
 			}
@@ -140,10 +155,11 @@ static void disk_process(void *arg, struct worker_job *jobs)
 		}
 		if (rv == 0) {
 			rv = fold_add(&f, d);
+			last = d;
 		}
 	}
 	if (rv == 0) {
-		rv = fold_flush(node, &f);
+		rv = fold_flush(node, &f, last);
 	}
 	raft_free(f.all);
 	for (j = jobs; j != NULL; j = j->next) {
@@ -789,6 +805,18 @@ static void disk_done(struct raft_node *node, struct disk_job *d)
 		tcp_transport_send_frame(node->tr, d->frames[i].to,
 					 d->frames[i].data, d->frames[i].len);
 	}
+	node->disk_entries += d->n;
+	if (d->wrote) {
+		double seconds = (double)d->write_ns / 1e9;
+		unsigned b = 0;
+		while (b < RAFT_NODE_WRITE_BUCKETS &&
+		       seconds > raft_node_write_bounds[b]) {
+			b++;
+		}
+		node->disk_write_buckets[b]++;
+		node->disk_writes++;
+		node->disk_write_seconds += seconds;
+	}
 	if (d->has_hs) {
 		raft_core_hard_state_persisted(node->core, &d->hs);
 	}
@@ -1156,6 +1184,10 @@ int raft_node_transfer_leader(struct raft_node *node, raft_id to)
 	return rv;
 }
 
+const double raft_node_write_bounds[RAFT_NODE_WRITE_BUCKETS] = {
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+    0.01,   0.025,   0.05,   0.1,   0.25,   1};
+
 void raft_node_status(struct raft_node *node, struct raft_node_status *st)
 {
 	const struct raft_configuration *conf =
@@ -1164,6 +1196,11 @@ void raft_node_status(struct raft_node *node, struct raft_node_status *st)
 	memset(st, 0, sizeof(*st));
 	raft_core_status(node->core, &st->core);
 	st->fatal = node->fatal;
+	st->disk_writes = node->disk_writes;
+	st->disk_entries = node->disk_entries;
+	st->disk_write_seconds = node->disk_write_seconds;
+	memcpy(st->disk_write_buckets, node->disk_write_buckets,
+	       sizeof(st->disk_write_buckets));
 	if (conf->n > node->cap_peers) {
 		struct raft_node_peer *p =
 		    raft_realloc(node->peers, conf->n * sizeof(*p));

@@ -544,6 +544,18 @@ teardown() {
 	assert_line --regexp '^raftd_http_requests_total\{code="200"\} [1-9][0-9]*$'
 	assert_line 'raftd_apply_latency_seconds_count 1'
 	assert_line '# TYPE raftd_apply_latency_seconds histogram'
+	# Synced log writes: the leader's first entry and the put at least,
+	# never more entries than the log holds, every write in a bucket.
+	assert_line '# TYPE raft_disk_write_seconds histogram'
+	local writes entries last inf
+	writes=$(awk '$1 == "raft_disk_write_seconds_count" { print $2 }' <<<"$output")
+	inf=$(awk '$1 == "raft_disk_write_seconds_bucket{le=\"+Inf\"}" { print $2 }' <<<"$output")
+	entries=$(awk '$1 == "raft_disk_entries_total" { print $2 }' <<<"$output")
+	last=$(awk '$1 == "raft_last_log_index" { print $2 }' <<<"$output")
+	[ "$writes" -ge 1 ]
+	assert_equal "$inf" "$writes"
+	[ "$entries" -ge 2 ]
+	[ "$entries" -le "$last" ]
 }
 
 @test "SIGTERM stops cleanly; a restart needs only the data dir and addresses" {
