@@ -8,12 +8,13 @@ raftd_raftd_SOURCES = \
 	raftd/join.c raftd/join.h \
 	raftd/kv.c raftd/kv.h \
 	raftd/http.c raftd/http.h raftd/http_internal.h \
+	raftd/httpd.c raftd/httpd.h \
 	raftd/http_status.c \
 	raftd/http_admin.c \
 	raftd/http_debug.c
 raftd_raftd_CFLAGS = $(io_cflags) $(INIH_CFLAGS) $(CJSON_CFLAGS)
 raftd_raftd_LDADD = libraft.la $(LIBEVENT_LIBS) $(LEVELDB_LIBS) $(INIH_LIBS) \
-	$(CJSON_LIBS)
+	$(CJSON_LIBS) $(HTTP_PARSER_LIBS)
 
 dist_man_MANS += man/raftd.8 man/raftd.conf.5
 
