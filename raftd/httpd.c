@@ -899,6 +899,12 @@ static void conn_parse(struct httpd_conn *c)
 			conn_parse_error(c, err, chunk, len);
 			break;
 		}
+		if (n == 0) {
+			/* The parser takes all it is given unless it stops
+			 * (an error, a pause): never loop on no progress. */
+			conn_parse_error(c, HPE_UNKNOWN, chunk, len);
+			break;
+		}
 	}
 	if (c->in_start == c->in_end) {
 		c->in_start = c->in_end = 0;
