@@ -10,10 +10,10 @@
  *                        |
  *                        +--timer--> answer 503 (req = NULL)
  *
- * evhttp reads nothing more from a connection while its request waits for
- * an answer, so a waiting request stays valid until we answer it, even if
- * the client hung up (the answer then goes nowhere); only evhttp_free()
- * (after raft_node_free() has run every callback) drops it.
+ * The server (httpd.c) keeps a waiting request valid until we answer it,
+ * even if the client hung up meanwhile (it notices at once and closes the
+ * socket; the answer is then dropped); only httpd_free() (after
+ * raft_node_free() has run every callback) drops it unanswered.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -22,8 +22,6 @@
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/event.h>
-#include <event2/http.h>
-#include <event2/keyvalq_struct.h>
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -65,7 +63,7 @@ enum pending_kind {
 
 struct pending {
 	struct http_server *srv;
-	struct evhttp_request *req; /* NULL once answered */
+	struct httpd_request *req; /* NULL once answered */
 	struct event *timer;
 	enum pending_kind kind;
 	char *key; /* GET: the key; KEYS: the prefix */
@@ -96,6 +94,10 @@ static const char *reason_phrase(int status)
 		return "Conflict";
 	case 413:
 		return "Payload Too Large";
+	case 417:
+		return "Expectation Failed";
+	case 431:
+		return "Request Header Fields Too Large";
 	case 500:
 		return "Internal Server Error";
 	case 501:
@@ -108,19 +110,15 @@ static const char *reason_phrase(int status)
 }
 
 /* Every answer leaves through here, so that /metrics counts it. */
-void http_send(struct http_server *s, struct evhttp_request *req, int status,
+void http_send(struct http_server *s, struct httpd_request *req, int status,
 	       const char *content_type, struct evbuffer *body)
 {
-	if (content_type != NULL) {
-		evhttp_add_header(evhttp_request_get_output_headers(req),
-				  "Content-Type", content_type);
-	}
 	if (status >= 100 && status < 600) {
 		s->replies[status]++;
 	}
 	raft_log(RAFT_LOG_DEBUG, "http: %s %s: %d", http_method_name(req),
-		 evhttp_request_get_uri(req), status);
-	evhttp_send_reply(req, status, reason_phrase(status), body);
+		 httpd_request_target(req), status);
+	httpd_reply(req, status, reason_phrase(status), content_type, body);
 }
 
 void http_json_string(struct evbuffer *b, const char *s, size_t len)
@@ -169,7 +167,7 @@ void http_json_string(struct evbuffer *b, const char *s, size_t len)
 	evbuffer_add(b, "\"", 1);
 }
 
-void http_reply_json(struct http_server *s, struct evhttp_request *req,
+void http_reply_json(struct http_server *s, struct httpd_request *req,
 		     int status, struct evbuffer *body)
 {
 	http_send(s, req, status, "application/json", body);
@@ -232,7 +230,7 @@ static bool node_stopped(struct http_server *s)
 	return st.fatal != NULL;
 }
 
-void http_reply_error(struct http_server *s, struct evhttp_request *req,
+void http_reply_error(struct http_server *s, struct httpd_request *req,
 		      int status, enum http_error code, const char *fmt, ...)
 {
 	struct evbuffer *b = evbuffer_new();
@@ -268,37 +266,15 @@ void http_reply_error(struct http_server *s, struct evhttp_request *req,
 	evbuffer_free(b);
 }
 
-const char *http_method_name(struct evhttp_request *req)
+const char *http_method_name(struct httpd_request *req)
 {
-	switch (evhttp_request_get_command(req)) {
-	case EVHTTP_REQ_GET:
-		return "GET";
-	case EVHTTP_REQ_POST:
-		return "POST";
-	case EVHTTP_REQ_HEAD:
-		return "HEAD";
-	case EVHTTP_REQ_PUT:
-		return "PUT";
-	case EVHTTP_REQ_DELETE:
-		return "DELETE";
-	case EVHTTP_REQ_OPTIONS:
-		return "OPTIONS";
-	case EVHTTP_REQ_TRACE:
-		return "TRACE";
-	case EVHTTP_REQ_CONNECT:
-		return "CONNECT";
-	case EVHTTP_REQ_PATCH:
-		return "PATCH";
-	default:
-		return "?";
-	}
+	return httpd_request_method_name(req);
 }
 
-void http_reply_bad_method(struct http_server *s, struct evhttp_request *req,
+void http_reply_bad_method(struct http_server *s, struct httpd_request *req,
 			   const char *allow)
 {
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
-			  allow);
+	httpd_add_header(req, "Allow", allow);
 	http_reply_error(s, req, 405, HTTP_ERR_METHOD_NOT_ALLOWED,
 			 "%s is not allowed here (allowed: %s)",
 			 http_method_name(req), allow);
@@ -307,7 +283,7 @@ void http_reply_bad_method(struct http_server *s, struct evhttp_request *req,
 /* Answers a request that only the leader may serve, on a node that is not
  * the leader: a redirect to the leader's client URL with the same path and
  * query, or 503 when the leader is unknown. */
-static void reply_not_leader(struct http_server *s, struct evhttp_request *req)
+static void reply_not_leader(struct http_server *s, struct httpd_request *req)
 {
 	struct raft_node_status st;
 	char url[OPTIONS_ADDR_MAX + 16];
@@ -317,7 +293,7 @@ static void reply_not_leader(struct http_server *s, struct evhttp_request *req)
 	 * without being one is between terms. */
 	if (http_leader(s, &leader, url, sizeof(url)) && url[0] != '\0' &&
 	    leader != st.core.id) {
-		const char *target = evhttp_request_get_uri(req);
+		const char *target = httpd_request_target(req);
 		size_t len = strlen(url);
 		char *location;
 		/* A request target in absolute form carries its own host;
@@ -338,8 +314,7 @@ static void reply_not_leader(struct http_server *s, struct evhttp_request *req)
 		}
 		strcpy(location, url);
 		strcat(location, target);
-		evhttp_add_header(evhttp_request_get_output_headers(req),
-				  "Location", location);
+		httpd_add_header(req, "Location", location);
 		free(location);
 		http_reply_error(s, req, 307, HTTP_ERR_NOT_LEADER,
 				 "node %llu is the leader",
@@ -350,7 +325,7 @@ static void reply_not_leader(struct http_server *s, struct evhttp_request *req)
 			 "no leader is known right now; retry shortly");
 }
 
-bool http_check_leader(struct http_server *s, struct evhttp_request *req)
+bool http_check_leader(struct http_server *s, struct httpd_request *req)
 {
 	struct raft_node_status st;
 	if (s->node == NULL) {
@@ -371,7 +346,7 @@ bool http_check_leader(struct http_server *s, struct evhttp_request *req)
 	return true;
 }
 
-void http_reply_node_error(struct http_server *s, struct evhttp_request *req,
+void http_reply_node_error(struct http_server *s, struct httpd_request *req,
 			   int rv)
 {
 	struct raft_node_status st;
@@ -522,7 +497,7 @@ err:
 	return false;
 }
 
-static bool parse_consistency(struct http_server *s, struct evhttp_request *req,
+static bool parse_consistency(struct http_server *s, struct httpd_request *req,
 			      const struct param *param, enum consistency *c)
 {
 	*c = CONSISTENCY_LINEARIZABLE;
@@ -593,7 +568,7 @@ static void pending_timeout(evutil_socket_t fd, short what, void *arg)
 }
 
 static struct pending *pending_new(struct http_server *s,
-				   struct evhttp_request *req,
+				   struct httpd_request *req,
 				   enum pending_kind kind)
 {
 	struct pending *p = calloc(1, sizeof(*p));
@@ -643,7 +618,7 @@ static void record_latency(struct http_server *s, const struct timespec *start)
 }
 
 /* The node's word on a request it could not finish. */
-static void reply_failed(struct http_server *s, struct evhttp_request *req,
+static void reply_failed(struct http_server *s, struct httpd_request *req,
 			 enum pending_kind kind, int status)
 {
 	struct raft_node_status st;
@@ -737,10 +712,9 @@ out:
  * Reads
  * ------------------------------------------------------------------------ */
 
-static void serve_get(struct http_server *s, struct evhttp_request *req,
+static void serve_get(struct http_server *s, struct httpd_request *req,
 		      const char *key, size_t key_len)
 {
-	struct evkeyvalq *headers = evhttp_request_get_output_headers(req);
 	char errmsg[256];
 	char index_str[24];
 	char *value;
@@ -757,7 +731,7 @@ static void serve_get(struct http_server *s, struct evhttp_request *req,
 	}
 	snprintf(index_str, sizeof(index_str), "%llu",
 		 (unsigned long long)applied);
-	evhttp_add_header(headers, "X-Raft-Index", index_str);
+	httpd_add_header(req, "X-Raft-Index", index_str);
 	if (rv == RAFT_ENOTFOUND) {
 		http_reply_error(s, req, 404, HTTP_ERR_NOT_FOUND,
 				 "the key does not exist");
@@ -811,7 +785,7 @@ static int add_key(void *arg, const char *key, size_t len)
 	return 0;
 }
 
-static void serve_keys(struct http_server *s, struct evhttp_request *req,
+static void serve_keys(struct http_server *s, struct httpd_request *req,
 		       const char *prefix, size_t prefix_len, unsigned limit)
 {
 	struct keys_out out = {evbuffer_new(), 0};
@@ -837,8 +811,7 @@ static void serve_keys(struct http_server *s, struct evhttp_request *req,
 	evbuffer_add_printf(out.b, "],\"more\":%s}\n", more ? "true" : "false");
 	snprintf(index_str, sizeof(index_str), "%llu",
 		 (unsigned long long)applied);
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-			  "X-Raft-Index", index_str);
+	httpd_add_header(req, "X-Raft-Index", index_str);
 	http_reply_json(s, req, 200, out.b);
 	evbuffer_free(out.b);
 }
@@ -873,7 +846,7 @@ out:
 }
 
 /* Serves a read at the asked consistency; takes key (malloc'd). */
-static void start_read(struct http_server *s, struct evhttp_request *req,
+static void start_read(struct http_server *s, struct httpd_request *req,
 		       enum pending_kind kind, enum consistency c, char *key,
 		       size_t key_len, unsigned limit)
 {
@@ -981,7 +954,7 @@ out:
 
 /* POST /v1/snapshot: a snapshot of this member, whatever its role (each
  * member snapshots its own state machine; nothing is forwarded). */
-static void handle_snapshot(struct http_server *s, struct evhttp_request *req)
+static void handle_snapshot(struct http_server *s, struct httpd_request *req)
 {
 	struct pending *p;
 	int rv;
@@ -1015,25 +988,24 @@ static void handle_snapshot(struct http_server *s, struct evhttp_request *req)
  * Endpoints
  * ------------------------------------------------------------------------ */
 
-static void handle_kv(struct http_server *s, struct evhttp_request *req,
+static void handle_kv(struct http_server *s, struct httpd_request *req,
 		      const char *raw_key, const char *query)
 {
-	enum evhttp_cmd_type method = evhttp_request_get_command(req);
+	enum httpd_method method = httpd_request_method(req);
 	struct param params[3] = {{"prev", NULL, 0},
 				  {"if_absent", NULL, 0},
 				  {"consistency", NULL, 0}};
 	size_t raw_len = strlen(raw_key);
 	struct kv_command cmd;
 	struct raft_buf data;
-	struct evbuffer *body;
 	struct pending *p;
 	char why[128];
 	char *key;
 	long key_len;
 	int rv;
 
-	if (method != EVHTTP_REQ_GET && method != EVHTTP_REQ_HEAD &&
-	    method != EVHTTP_REQ_PUT && method != EVHTTP_REQ_DELETE) {
+	if (method != HTTPD_GET && method != HTTPD_HEAD &&
+	    method != HTTPD_PUT && method != HTTPD_DELETE) {
 		http_reply_bad_method(s, req, "GET, HEAD, PUT, DELETE");
 		return;
 	}
@@ -1057,18 +1029,18 @@ static void handle_kv(struct http_server *s, struct evhttp_request *req,
 	}
 	/* Each method takes its own parameters only. */
 	if (!parse_query(query,
-			 method == EVHTTP_REQ_PUT      ? params
-			 : method == EVHTTP_REQ_DELETE ? params + 3
-						       : params + 2,
-			 method == EVHTTP_REQ_PUT      ? 2
-			 : method == EVHTTP_REQ_DELETE ? 0
-						       : 1,
+			 method == HTTPD_PUT	  ? params
+			 : method == HTTPD_DELETE ? params + 3
+						  : params + 2,
+			 method == HTTPD_PUT	  ? 2
+			 : method == HTTPD_DELETE ? 0
+						  : 1,
 			 why, sizeof(why))) {
 		http_reply_error(s, req, 400, HTTP_ERR_BAD_REQUEST, "%s", why);
 		goto out;
 	}
 
-	if (method == EVHTTP_REQ_GET || method == EVHTTP_REQ_HEAD) {
+	if (method == HTTPD_GET || method == HTTPD_HEAD) {
 		enum consistency c;
 		if (!parse_consistency(s, req, &params[2], &c)) {
 			goto out;
@@ -1086,11 +1058,12 @@ static void handle_kv(struct http_server *s, struct evhttp_request *req,
 	memset(&cmd, 0, sizeof(cmd));
 	cmd.key = key;
 	cmd.key_len = (size_t)key_len;
-	if (method == EVHTTP_REQ_DELETE) {
+	if (method == HTTPD_DELETE) {
 		cmd.op = KV_DELETE;
 	} else {
-		body = evhttp_request_get_input_buffer(req);
-		cmd.value_len = evbuffer_get_length(body);
+		/* A body over the server's limit was not read: only its
+		 * length is known, which is all this needs. */
+		cmd.value_len = httpd_request_body_length(req);
 		if (cmd.value_len > s->max_value_bytes) {
 			http_reply_error(s, req, 413, HTTP_ERR_TOO_LARGE,
 					 "the value has %zu bytes; the limit "
@@ -1098,7 +1071,7 @@ static void handle_kv(struct http_server *s, struct evhttp_request *req,
 					 cmd.value_len, s->max_value_bytes);
 			goto out;
 		}
-		cmd.value = (const char *)evbuffer_pullup(body, -1);
+		cmd.value = httpd_request_body(req);
 		cmd.op = KV_PUT;
 		if (params[1].value != NULL) {
 			if (strcmp(params[1].value, "true") == 0) {
@@ -1152,10 +1125,10 @@ out:
 	free(key);
 }
 
-static void handle_keys(struct http_server *s, struct evhttp_request *req,
+static void handle_keys(struct http_server *s, struct httpd_request *req,
 			const char *query)
 {
-	enum evhttp_cmd_type method = evhttp_request_get_command(req);
+	enum httpd_method method = httpd_request_method(req);
 	struct param params[3] = {
 	    {"prefix", NULL, 0}, {"limit", NULL, 0}, {"consistency", NULL, 0}};
 	unsigned long long limit = KEYS_DEFAULT_LIMIT;
@@ -1163,7 +1136,7 @@ static void handle_keys(struct http_server *s, struct evhttp_request *req,
 	char why[128];
 	char *prefix;
 	size_t prefix_len = 0;
-	if (method != EVHTTP_REQ_GET && method != EVHTTP_REQ_HEAD) {
+	if (method != HTTPD_GET && method != HTTPD_HEAD) {
 		http_reply_bad_method(s, req, "GET, HEAD");
 		return;
 	}
@@ -1217,16 +1190,15 @@ out:
 }
 
 /* Routes a request by its (still %-encoded) path. */
-static void handle_request(struct evhttp_request *req, void *arg)
+static void handle_request(struct httpd_request *req, void *arg)
 {
 	struct http_server *s = arg;
-	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
-	enum evhttp_cmd_type method = evhttp_request_get_command(req);
-	const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
-	const char *query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
+	enum httpd_method method = httpd_request_method(req);
+	const char *path = httpd_request_path(req);
+	const char *query = httpd_request_query(req);
 	char why[128];
 
-	if (path == NULL || path[0] != '/') {
+	if (path[0] != '/') {
 		http_reply_error(s, req, 404, HTTP_ERR_NOT_FOUND,
 				 "no such endpoint");
 		return;
@@ -1245,8 +1217,8 @@ static void handle_request(struct evhttp_request *req, void *arg)
 	    strcmp(path, "/v1/health") == 0 || strcmp(path, "/metrics") == 0 ||
 	    strcmp(path, "/v1/members") == 0) {
 		bool members = strcmp(path, "/v1/members") == 0;
-		if (method != EVHTTP_REQ_GET && method != EVHTTP_REQ_HEAD &&
-		    !(members && method == EVHTTP_REQ_POST)) {
+		if (method != HTTPD_GET && method != HTTPD_HEAD &&
+		    !(members && method == HTTPD_POST)) {
 			http_reply_bad_method(
 			    s, req, members ? "GET, HEAD, POST" : "GET, HEAD");
 			return;
@@ -1256,7 +1228,7 @@ static void handle_request(struct evhttp_request *req, void *arg)
 					 "%s", why);
 			return;
 		}
-		if (members && method == EVHTTP_REQ_POST) {
+		if (members && method == HTTPD_POST) {
 			http_admin_add(s, req);
 		} else if (members) {
 			http_status_members(s, req);
@@ -1276,8 +1248,7 @@ static void handle_request(struct evhttp_request *req, void *arg)
 		    digits > 0 && strcmp(rest + digits, "/promote") == 0;
 		unsigned long long id;
 		if (digits > 0 && (rest[digits] == '\0' || promote)) {
-			if (method !=
-			    (promote ? EVHTTP_REQ_POST : EVHTTP_REQ_DELETE)) {
+			if (method != (promote ? HTTPD_POST : HTTPD_DELETE)) {
 				http_reply_bad_method(
 				    s, req, promote ? "POST" : "DELETE");
 				return;
@@ -1307,7 +1278,7 @@ static void handle_request(struct evhttp_request *req, void *arg)
 		}
 	}
 	if (strcmp(path, "/v1/snapshot") == 0) {
-		if (method != EVHTTP_REQ_POST) {
+		if (method != HTTPD_POST) {
 			http_reply_bad_method(s, req, "POST");
 			return;
 		}
@@ -1321,7 +1292,7 @@ static void handle_request(struct evhttp_request *req, void *arg)
 	}
 	if (strcmp(path, "/v1/leader/transfer") == 0 ||
 	    strcmp(path, "/v1/reset-peers") == 0) {
-		if (method != EVHTTP_REQ_POST) {
+		if (method != HTTPD_POST) {
 			http_reply_bad_method(s, req, "POST");
 			return;
 		}
@@ -1340,8 +1311,8 @@ static void handle_request(struct evhttp_request *req, void *arg)
 	/* Fault injection, for tests: without --enable-failpoints the path
 	 * is as unknown as any other. */
 	if (s->enable_failpoints && strcmp(path, "/v1/debug/faults") == 0) {
-		if (method != EVHTTP_REQ_GET && method != EVHTTP_REQ_HEAD &&
-		    method != EVHTTP_REQ_PUT) {
+		if (method != HTTPD_GET && method != HTTPD_HEAD &&
+		    method != HTTPD_PUT) {
 			http_reply_bad_method(s, req, "GET, HEAD, PUT");
 			return;
 		}
@@ -1427,13 +1398,30 @@ static void sample_leader(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* A request the server refuses before it reaches handle_request(): the
+ * same JSON error shape as every other answer. */
+static void handle_refused(struct httpd_request *req, int status,
+			   const char *reason, void *arg)
+{
+	struct http_server *s = arg;
+	enum http_error code = HTTP_ERR_BAD_REQUEST;
+	if (status == 413 || status == 431) {
+		code = HTTP_ERR_TOO_LARGE;
+	} else if (status == 501) {
+		code = HTTP_ERR_NOT_IMPLEMENTED;
+	} else if (status >= 500) {
+		code = HTTP_ERR_INTERNAL;
+	}
+	http_reply_error(s, req, status, code, "%s", reason);
+}
+
 int http_server_new(struct event_base *base, const struct http_config *config,
 		    struct http_server **out, char *errmsg, size_t errmsg_len)
 {
 	struct http_server *s;
+	struct httpd_config hc;
 	struct timeval tv;
 	evutil_socket_t fd;
-	ev_ssize_t max_body;
 	int rv;
 	s = calloc(1, sizeof(*s));
 	if (s == NULL) {
@@ -1446,9 +1434,8 @@ int http_server_new(struct event_base *base, const struct http_config *config,
 	s->tick_ms = config->tick_ms;
 	s->election_ticks = config->election_ticks;
 	s->enable_failpoints = config->enable_failpoints;
-	s->http = evhttp_new(base);
 	s->sample_ev = event_new(base, -1, EV_PERSIST, sample_leader, s);
-	if (s->http == NULL || s->sample_ev == NULL) {
+	if (s->sample_ev == NULL) {
 		snprintf(errmsg, errmsg_len, "out of memory");
 		rv = RAFT_ENOMEM;
 		goto err;
@@ -1457,29 +1444,21 @@ int http_server_new(struct event_base *base, const struct http_config *config,
 	if (rv != 0) {
 		goto err;
 	}
-	s->bound = evhttp_accept_socket_with_handle(s->http, fd);
-	if (s->bound == NULL) {
-		close(fd);
-		snprintf(errmsg, errmsg_len, "listen %s: cannot accept",
-			 config->listen);
-		rv = RAFT_EIO;
+	memset(&hc, 0, sizeof(hc));
+	hc.max_header_bytes = 64 * 1024;
+	/* Bodies up to twice the value limit are read and get the JSON 413
+	 * from the handler; a larger one is not read at all (the handler
+	 * sees its Content-Length only), so that a huge upload never sits
+	 * in memory. */
+	hc.max_body_bytes = config->max_value_bytes * 2 + 65536;
+	hc.idle_timeout_ms = 120 * 1000;
+	hc.on_request = handle_request;
+	hc.on_error = handle_refused;
+	hc.arg = s;
+	rv = httpd_new(base, fd, &hc, &s->httpd, errmsg, errmsg_len);
+	if (rv != 0) {
 		goto err;
 	}
-	/* Bodies up to the value limit reach us and get a JSON 413; evhttp
-	 * refuses much larger ones itself (a plain 413), so that a huge
-	 * upload never sits in memory. */
-	max_body = (ev_ssize_t)(config->max_value_bytes * 2 + 65536);
-	evhttp_set_max_body_size(s->http, max_body);
-	evhttp_set_max_headers_size(s->http, 64 * 1024);
-	evhttp_set_timeout(s->http, 120);
-	/* Every method reaches handle_request(), which answers the ones an
-	 * endpoint does not take with a JSON 405. */
-	evhttp_set_allowed_methods(
-	    s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
-			 EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-			 EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
-			 EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
-	evhttp_set_gencb(s->http, handle_request, s);
 	tv.tv_sec = config->tick_ms / 1000;
 	tv.tv_usec = (config->tick_ms % 1000) * 1000;
 	if (event_add(s->sample_ev, &tv) != 0) {
@@ -1504,9 +1483,8 @@ void http_server_attach(struct http_server *s, struct raft_node *node,
 
 void http_server_detach(struct http_server *s)
 {
-	if (s->bound != NULL) {
-		evhttp_del_accept_socket(s->http, s->bound);
-		s->bound = NULL;
+	if (s->httpd != NULL) {
+		httpd_stop_listening(s->httpd);
 	}
 	s->node = NULL;
 	http_admin_detach(s);
@@ -1519,7 +1497,7 @@ void http_server_free(struct http_server *s)
 	}
 	/* Only requests whose node callback never came are left (the node
 	 * was never attached, or freed without them): forget them before
-	 * evhttp_free() frees their requests. */
+	 * httpd_free() frees their requests. */
 	while (s->pending != NULL) {
 		s->pending->req = NULL;
 		pending_free(s->pending);
@@ -1528,8 +1506,6 @@ void http_server_free(struct http_server *s)
 	if (s->sample_ev != NULL) {
 		event_free(s->sample_ev);
 	}
-	if (s->http != NULL) {
-		evhttp_free(s->http);
-	}
+	httpd_free(s->httpd);
 	free(s);
 }

@@ -19,7 +19,6 @@
 #include <cjson/cJSON.h>
 #include <event2/buffer.h>
 #include <event2/event.h>
-#include <event2/http.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +43,7 @@ static const char *const change_names[] = {"add", "remove", "promote"};
 
 struct admin_change {
 	struct http_server *srv;
-	struct evhttp_request *req; /* NULL once answered */
+	struct httpd_request *req; /* NULL once answered */
 	struct event *timer;
 	enum change_kind kind;
 	raft_id id;
@@ -56,7 +55,7 @@ struct admin_change {
 
 struct admin_transfer {
 	struct http_server *srv;
-	struct evhttp_request *req;
+	struct httpd_request *req;
 	struct event *timer; /* every tick */
 	raft_id from;	     /* this node, the leader when asked */
 	raft_id to;	     /* 0: the node picks */
@@ -115,12 +114,12 @@ struct field {
  * (each at most once). Returns the parsed body (to cJSON_Delete()), or
  * NULL after answering 400 or 413 (nothing changed); an empty body gives
  * NULL with *answered false. */
-static cJSON *read_object(struct http_server *s, struct evhttp_request *req,
+static cJSON *read_object(struct http_server *s, struct httpd_request *req,
 			  struct field *fields, size_t n,
 			  const char *field_list, bool *answered)
 {
-	struct evbuffer *body = evhttp_request_get_input_buffer(req);
-	size_t len = evbuffer_get_length(body);
+	/* The length first: a body over the server's limit was not read. */
+	size_t len = httpd_request_body_length(req);
 	cJSON *root, *item;
 	char why[256];
 	*answered = true;
@@ -135,8 +134,7 @@ static cJSON *read_object(struct http_server *s, struct evhttp_request *req,
 		*answered = false;
 		return NULL;
 	}
-	root = http_json_parse((const char *)evbuffer_pullup(body, -1), len,
-			       why, sizeof(why));
+	root = http_json_parse(httpd_request_body(req), len, why, sizeof(why));
 	if (root == NULL) {
 		http_reply_error(s, req, 400, HTTP_ERR_BAD_REQUEST,
 				 "%s (nothing changed)", why);
@@ -295,7 +293,7 @@ static const struct raft_node_peer *find_peer(const struct raft_node_status *st,
 }
 
 /* Answers 404 not_member for id. */
-static void reply_not_member(struct http_server *s, struct evhttp_request *req,
+static void reply_not_member(struct http_server *s, struct httpd_request *req,
 			     raft_id id)
 {
 	http_reply_error(s, req, 404, HTTP_ERR_NOT_MEMBER,
@@ -306,7 +304,7 @@ static void reply_not_member(struct http_server *s, struct evhttp_request *req,
 /* Answers RAFT_EBUSY from a change or a transfer (what), saying what is
  * under way as far as this node can tell; self is the refused change
  * itself (already listed), or NULL. */
-static void reply_busy(struct http_server *s, struct evhttp_request *req,
+static void reply_busy(struct http_server *s, struct httpd_request *req,
 		       const char *what, const struct admin_change *self)
 {
 	const struct admin_change *c = s->changes;
@@ -378,7 +376,7 @@ static void change_timeout(evutil_socket_t fd, short what, void *arg)
 }
 
 static struct admin_change *change_new(struct http_server *s,
-				       struct evhttp_request *req,
+				       struct httpd_request *req,
 				       enum change_kind kind, raft_id id)
 {
 	struct admin_change *c = calloc(1, sizeof(*c));
@@ -484,8 +482,7 @@ out:
 }
 
 /* Answers an error a change returned at once (nothing changed). */
-static void reply_change_error(struct http_server *s,
-			       struct evhttp_request *req,
+static void reply_change_error(struct http_server *s, struct httpd_request *req,
 			       const struct admin_change *c, int rv)
 {
 	struct raft_node_status st;
@@ -577,7 +574,7 @@ static void reply_change_error(struct http_server *s,
 }
 
 /* Starts a change on the leader: c is answered and freed in every case. */
-static void start_change(struct http_server *s, struct evhttp_request *req,
+static void start_change(struct http_server *s, struct httpd_request *req,
 			 struct admin_change *c, const char *address)
 {
 	int rv;
@@ -601,7 +598,7 @@ static void start_change(struct http_server *s, struct evhttp_request *req,
 	}
 }
 
-void http_admin_add(struct http_server *s, struct evhttp_request *req)
+void http_admin_add(struct http_server *s, struct httpd_request *req)
 {
 	struct field fields[] = {{"id", NULL},
 				 {"peer_url", NULL},
@@ -707,13 +704,12 @@ void http_admin_add(struct http_server *s, struct evhttp_request *req)
 }
 
 /* remove and promote: the path named the member. */
-static void member_change(struct http_server *s, struct evhttp_request *req,
+static void member_change(struct http_server *s, struct httpd_request *req,
 			  enum change_kind kind, raft_id id)
 {
-	struct evbuffer *body = evhttp_request_get_input_buffer(req);
 	struct raft_node_status st;
 	struct admin_change *c;
-	if (evbuffer_get_length(body) > 0) {
+	if (httpd_request_body_length(req) > 0) {
 		http_reply_error(s, req, 400, HTTP_ERR_BAD_REQUEST,
 				 "%s takes no body: the path names the member "
 				 "(nothing changed)",
@@ -738,13 +734,13 @@ static void member_change(struct http_server *s, struct evhttp_request *req,
 	start_change(s, req, c, NULL);
 }
 
-void http_admin_remove(struct http_server *s, struct evhttp_request *req,
+void http_admin_remove(struct http_server *s, struct httpd_request *req,
 		       raft_id id)
 {
 	member_change(s, req, CHANGE_REMOVE, id);
 }
 
-void http_admin_promote(struct http_server *s, struct evhttp_request *req,
+void http_admin_promote(struct http_server *s, struct httpd_request *req,
 			raft_id id)
 {
 	member_change(s, req, CHANGE_PROMOTE, id);
@@ -772,7 +768,7 @@ static void transfer_free(struct admin_transfer *t)
 }
 
 /* 200 {"leader_id", "leader_url", "previous_leader_id", "term"}. */
-static void reply_transferred(struct http_server *s, struct evhttp_request *req,
+static void reply_transferred(struct http_server *s, struct httpd_request *req,
 			      raft_id from, raft_term term)
 {
 	struct evbuffer *b = evbuffer_new();
@@ -849,7 +845,7 @@ static void transfer_check(evutil_socket_t fd, short what, void *arg)
 }
 
 static void reply_transfer_error(struct http_server *s,
-				 struct evhttp_request *req, raft_id to, int rv)
+				 struct httpd_request *req, raft_id to, int rv)
 {
 	switch (rv) {
 	case RAFT_EBUSY:
@@ -888,7 +884,7 @@ static void reply_transfer_error(struct http_server *s,
 	}
 }
 
-void http_admin_transfer(struct http_server *s, struct evhttp_request *req)
+void http_admin_transfer(struct http_server *s, struct httpd_request *req)
 {
 	struct field fields[] = {{"to", NULL}};
 	struct raft_node_status st;
@@ -1061,7 +1057,7 @@ static bool build_reset_conf(const struct raft_node_status *st,
 	return true;
 }
 
-void http_admin_reset_peers(struct http_server *s, struct evhttp_request *req)
+void http_admin_reset_peers(struct http_server *s, struct httpd_request *req)
 {
 	struct field fields[] = {{"peers", NULL}, {"force", NULL}};
 	struct raft_configuration conf;

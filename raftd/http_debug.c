@@ -12,7 +12,6 @@
 
 #include <cjson/cJSON.h>
 #include <event2/buffer.h>
-#include <event2/http.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -36,7 +35,7 @@ static const char *disk_error_name(int err)
 	}
 }
 
-static void reply_faults(struct http_server *s, struct evhttp_request *req)
+static void reply_faults(struct http_server *s, struct httpd_request *req)
 {
 	const struct raft_node_faults *f = &s->faults;
 	const char *disk = disk_error_name(f->disk_error);
@@ -193,9 +192,8 @@ out:
 	return ok;
 }
 
-void http_debug_faults(struct http_server *s, struct evhttp_request *req)
+void http_debug_faults(struct http_server *s, struct httpd_request *req)
 {
-	struct evbuffer *body;
 	struct raft_node_faults f;
 	char why[160];
 	size_t len;
@@ -205,12 +203,12 @@ void http_debug_faults(struct http_server *s, struct evhttp_request *req)
 				 "the server is shutting down");
 		return;
 	}
-	if (evhttp_request_get_command(req) != EVHTTP_REQ_PUT) {
+	if (httpd_request_method(req) != HTTPD_PUT) {
 		reply_faults(s, req);
 		return;
 	}
-	body = evhttp_request_get_input_buffer(req);
-	len = evbuffer_get_length(body);
+	/* The length first: a body over the server's limit was not read. */
+	len = httpd_request_body_length(req);
 	if (len > FAULTS_BODY_MAX) {
 		http_reply_error(s, req, 413, HTTP_ERR_TOO_LARGE,
 				 "the body has %zu bytes; the limit is %d "
@@ -218,8 +216,7 @@ void http_debug_faults(struct http_server *s, struct evhttp_request *req)
 				 len, FAULTS_BODY_MAX);
 		return;
 	}
-	if (!parse_faults((const char *)evbuffer_pullup(body, -1), len, &f, why,
-			  sizeof(why))) {
+	if (!parse_faults(httpd_request_body(req), len, &f, why, sizeof(why))) {
 		http_reply_error(s, req, 400, HTTP_ERR_BAD_REQUEST,
 				 "%s (nothing changed)", why);
 		return;

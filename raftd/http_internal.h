@@ -7,11 +7,9 @@
 #include <stdint.h>
 
 #include "http.h"
+#include "httpd.h"
 
 struct evbuffer;
-struct evhttp;
-struct evhttp_bound_socket;
-struct evhttp_request;
 struct pending;
 struct admin_change;
 struct admin_transfer;
@@ -55,8 +53,7 @@ extern const double http_latency_bounds[HTTP_LATENCY_BUCKETS];
 
 struct http_server {
 	struct event_base *base;
-	struct evhttp *http;
-	struct evhttp_bound_socket *bound; /* NULL once detached */
+	struct httpd *httpd;	/* stops listening once detached */
 	struct raft_node *node; /* NULL until attached, after detach */
 	struct kv *kv;
 	size_t max_value_bytes;
@@ -84,22 +81,22 @@ struct http_server {
 
 /* Sends an answer (body borrowed, may be NULL; content_type may be NULL)
  * and counts its status. Every answer goes through here. */
-void http_send(struct http_server *s, struct evhttp_request *req, int status,
+void http_send(struct http_server *s, struct httpd_request *req, int status,
 	       const char *content_type, struct evbuffer *body);
 
 /* Answers with the API.md error shape {"error": {"code", "message",
  * "leader_id", "leader_url"}} (the leader fields when known) and counts
  * the code. The message is one sentence. */
-void http_reply_error(struct http_server *s, struct evhttp_request *req,
+void http_reply_error(struct http_server *s, struct httpd_request *req,
 		      int status, enum http_error code, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
 /* 405 with an Allow header. */
-void http_reply_bad_method(struct http_server *s, struct evhttp_request *req,
+void http_reply_bad_method(struct http_server *s, struct httpd_request *req,
 			   const char *allow);
 
 /* Sends body (borrowed) as application/json. */
-void http_reply_json(struct http_server *s, struct evhttp_request *req,
+void http_reply_json(struct http_server *s, struct httpd_request *req,
 		     int status, struct evbuffer *body);
 
 /* Appends len bytes of s as a JSON string (escaping quotes, backslashes
@@ -114,16 +111,16 @@ bool http_leader(struct http_server *s, raft_id *id, char *url, size_t url_len);
 void http_split_member_address(const char *address, char *peer, size_t peer_len,
 			       char *client, size_t client_len);
 
-const char *http_method_name(struct evhttp_request *req);
+const char *http_method_name(struct httpd_request *req);
 
 /* Whether this node may serve a leader-only request now; if not, the
  * request was answered (307 to the leader, 503 no_leader, 503
  * node_stopped or shutting_down), exactly as for writes. */
-bool http_check_leader(struct http_server *s, struct evhttp_request *req);
+bool http_check_leader(struct http_server *s, struct httpd_request *req);
 
 /* Answers an error that raft_node_apply(), raft_node_read_index() or
  * raft_node_snapshot() returned at once. */
-void http_reply_node_error(struct http_server *s, struct evhttp_request *req,
+void http_reply_node_error(struct http_server *s, struct httpd_request *req,
 			   int rv);
 
 /* Parses len bytes of body as one JSON value with nothing but blanks
@@ -143,20 +140,20 @@ bool http_json_whole_number(const struct cJSON *item, double min, double max,
 /* http_status.c: the inspection endpoints. */
 void http_status_add_members(struct evbuffer *b,
 			     const struct raft_node_status *st);
-void http_status_serve(struct http_server *s, struct evhttp_request *req);
-void http_status_members(struct http_server *s, struct evhttp_request *req);
-void http_status_health(struct http_server *s, struct evhttp_request *req);
-void http_status_metrics(struct http_server *s, struct evhttp_request *req);
+void http_status_serve(struct http_server *s, struct httpd_request *req);
+void http_status_members(struct http_server *s, struct httpd_request *req);
+void http_status_health(struct http_server *s, struct httpd_request *req);
+void http_status_metrics(struct http_server *s, struct httpd_request *req);
 
 /* http_admin.c: membership and leadership (the method, the path's id and
  * the absence of parameters already checked; id 0 in transfer). */
-void http_admin_add(struct http_server *s, struct evhttp_request *req);
-void http_admin_remove(struct http_server *s, struct evhttp_request *req,
+void http_admin_add(struct http_server *s, struct httpd_request *req);
+void http_admin_remove(struct http_server *s, struct httpd_request *req,
 		       raft_id id);
-void http_admin_promote(struct http_server *s, struct evhttp_request *req,
+void http_admin_promote(struct http_server *s, struct httpd_request *req,
 			raft_id id);
-void http_admin_transfer(struct http_server *s, struct evhttp_request *req);
-void http_admin_reset_peers(struct http_server *s, struct evhttp_request *req);
+void http_admin_transfer(struct http_server *s, struct httpd_request *req);
+void http_admin_reset_peers(struct http_server *s, struct httpd_request *req);
 
 /* Answers the transfers still waiting 503 shutting_down (the node is
  * going away). */
@@ -167,6 +164,6 @@ void http_admin_free(struct http_server *s);
 
 /* http_debug.c: GET, HEAD or PUT /v1/debug/faults (the method and the
  * absence of parameters already checked). */
-void http_debug_faults(struct http_server *s, struct evhttp_request *req);
+void http_debug_faults(struct http_server *s, struct httpd_request *req);
 
 #endif /* RAFT_RAFTD_HTTP_INTERNAL_H */

@@ -5,7 +5,6 @@
 #endif
 
 #include <event2/buffer.h>
-#include <event2/http.h>
 #include <string.h>
 
 #include "http_internal.h"
@@ -89,7 +88,7 @@ void http_status_add_members(struct evbuffer *b,
 
 /* Answers 503 shutting_down when the node is gone; returns whether it is
  * there. */
-static bool have_node(struct http_server *s, struct evhttp_request *req)
+static bool have_node(struct http_server *s, struct httpd_request *req)
 {
 	if (s->node == NULL) {
 		http_reply_error(s, req, 503, HTTP_ERR_SHUTTING_DOWN,
@@ -99,7 +98,7 @@ static bool have_node(struct http_server *s, struct evhttp_request *req)
 	return true;
 }
 
-void http_status_serve(struct http_server *s, struct evhttp_request *req)
+void http_status_serve(struct http_server *s, struct httpd_request *req)
 {
 	struct raft_node_status st;
 	struct evbuffer *b;
@@ -165,7 +164,7 @@ void http_status_serve(struct http_server *s, struct evhttp_request *req)
 	evbuffer_free(b);
 }
 
-void http_status_members(struct http_server *s, struct evhttp_request *req)
+void http_status_members(struct http_server *s, struct httpd_request *req)
 {
 	struct raft_node_status st;
 	struct evbuffer *b;
@@ -190,7 +189,7 @@ void http_status_members(struct http_server *s, struct evhttp_request *req)
 	evbuffer_free(b);
 }
 
-void http_status_health(struct http_server *s, struct evhttp_request *req)
+void http_status_health(struct http_server *s, struct httpd_request *req)
 {
 	struct raft_node_status st;
 	struct evbuffer *b;
@@ -244,7 +243,7 @@ static void gauge(struct evbuffer *b, const char *name, const char *help,
 	evbuffer_add_printf(b, "%s %llu\n", name, value);
 }
 
-void http_status_metrics(struct http_server *s, struct evhttp_request *req)
+void http_status_metrics(struct http_server *s, struct httpd_request *req)
 {
 	struct raft_node_status st;
 	struct evbuffer *b;

@@ -373,8 +373,9 @@ int main(int argc, char **argv)
 	struct raftd_options o;
 	char errmsg[1024];
 	int rv;
-	/* A client that hangs up must not kill the daemon: writes to its
-	 * socket fail with EPIPE instead, and evhttp drops the connection. */
+	/* A peer or client that hangs up must not kill the daemon: writes
+	 * to its socket fail with EPIPE instead (the HTTP server also sends
+	 * with MSG_NOSIGNAL; the peer transport's bufferevents do not). */
 	signal(SIGPIPE, SIG_IGN);
 	rv = options_parse(argc, argv, &o, errmsg, sizeof(errmsg));
 	if (rv < 0) {

@@ -5,7 +5,7 @@ set -eu
 
 packages="build-essential autoconf automake libtool pkg-config
 libleveldb-dev libcjson-dev libcurl4-openssl-dev libevent-dev libinih-dev
-zlib1g-dev bats bats-assert bats-support mandoc curl clang-format jq
+libhttp-parser-dev zlib1g-dev bats bats-assert bats-support mandoc curl clang-format jq
 python3"
 
 missing=""

@@ -224,6 +224,26 @@ http() {
 	curl -s --max-time 10 -w '\n%{http_code}' "$@"
 }
 
+# Sends $2 (a printf %b string: \r\n escapes) to member $1's client port
+# on one connection, and prints all the server sends until it closes the
+# connection; fails if it did not within 5 s.
+raw_http() {
+	local port=${CLIENT_PORT[$1]} conn status
+	# A descriptor of its own: bats writes its report on 3.
+	exec {conn}<>"/dev/tcp/127.0.0.1/$port"
+	printf '%b' "$2" >&"$conn"
+	timeout 5 cat <&"$conn"
+	status=$?
+	exec {conn}<&-
+	return $status
+}
+
+# The bodies of raw_http's output, one per line: what is not a status line,
+# a header or a blank line (bodies that end with a newline).
+raw_bodies() {
+	tr -d '\r' <<<"$1" | grep -v -e '^HTTP/1\.[01] ' -e '^[A-Za-z-]*: ' -e '^$'
+}
+
 # Splits the output of http into BODY (without the final newline of a JSON
 # answer) and CODE.
 split_http() {

@@ -479,6 +479,137 @@ teardown() {
 	assert_output --partial "Allow: POST"
 }
 
+# ------------------------------------------------------------------------
+# The HTTP server itself (raftd/httpd.c): framing, limits, bad input.
+# ------------------------------------------------------------------------
+
+@test "HTTP: pipelined requests are answered in order; HTTP/1.0 closes" {
+	start_cluster 1
+	run raw_http 1 'PUT /v1/kv/p HTTP/1.1\r\nContent-Length: 4\r\n\r\none\nGET /v1/kv/p HTTP/1.1\r\n\r\nPUT /v1/kv/p HTTP/1.1\r\nContent-Length: 4\r\n\r\ntwo\nGET /v1/kv/p HTTP/1.1\r\nConnection: close\r\n\r\n'
+	assert_success
+	assert_equal "$(grep -c '^HTTP/1.1 200 OK' <<<"$output")" 4
+	run raw_bodies "$output"
+	assert_line --index 0 --regexp '^\{"index":[0-9]+,"term":[0-9]+\}$'
+	assert_line --index 1 one
+	assert_line --index 2 --regexp '^\{"index":[0-9]+,"term":[0-9]+\}$'
+	assert_line --index 3 two
+	# HTTP/1.0 without keep-alive: an HTTP/1.0 answer, then the end.
+	run raw_http 1 'GET /v1/kv/p HTTP/1.0\r\n\r\n'
+	assert_success
+	assert_line --index 0 $'HTTP/1.0 200 OK\r'
+	assert_line $'Connection: close\r'
+	assert_line two
+}
+
+@test "HTTP: 100-continue, chunked bodies, HEAD" {
+	start_cluster 1
+	local l
+	l=$(url 1)
+	# A client that asks 100-continue (curl does for large bodies) and
+	# would wait 1 s for it.
+	head -c 2000 /dev/zero | tr '\0' v >"$TEST_DIR/value"
+	run curl -sv -o /dev/null -H 'Expect: 100-continue' -X PUT \
+		--data-binary @"$TEST_DIR/value" "$l/v1/kv/v"
+	assert_output --partial '< HTTP/1.1 100 Continue'
+	assert_output --partial '< HTTP/1.1 200 OK'
+	run curl -s -o /dev/null -w '%{http_code} %{time_total}' \
+		-H 'Expect: 100-continue' -X PUT \
+		--data-binary @"$TEST_DIR/value" "$l/v1/kv/v"
+	assert_output --regexp '^200 0\.[0-8]'
+	run http -X PUT -H 'Transfer-Encoding: chunked' --data-binary abc "$l/v1/kv/c"
+	split_http "$output"
+	assert_equal "$CODE" 200
+	assert_equal "$(curl -s "$l/v1/kv/c")" abc
+	# HEAD: the headers of GET (its length too), no body: the next
+	# answer follows at once.
+	run raw_http 1 'HEAD /v1/kv/c HTTP/1.1\r\n\r\nGET /v1/kv/c HTTP/1.1\r\nConnection: close\r\n\r\n'
+	assert_success
+	assert_equal "$(grep -c '^HTTP/1.1 200 OK' <<<"$output")" 2
+	assert_equal "$(grep -c '^Content-Length: 3' <<<"$output")" 2
+	assert_equal "$(grep -c '^X-Raft-Index: ' <<<"$output")" 2
+	run raw_bodies "$output"
+	assert_output abc
+}
+
+@test "HTTP: limits and bad requests get the error shape" {
+	plan_cluster 1
+	start_member 1 --max-value-bytes 100
+	wait_for_leader 10
+	local l
+	l=$(url 1)
+	# Headers over 64 KiB: 431.
+	run http -H "X-Big: $(head -c 70000 /dev/zero | tr '\0' a)" "$l/v1/kv/k"
+	split_http "$output"
+	assert_equal "$CODE" 431
+	assert_equal "$BODY" '{"error":{"code":"too_large","message":"the request line and headers exceed 65536 bytes","leader_id":1,"leader_url":"'"$l"'"}}'
+	# A body far over the limit is not even read: the same 413.
+	head -c 100000 /dev/zero >"$TEST_DIR/huge"
+	run http -X PUT --data-binary @"$TEST_DIR/huge" "$l/v1/kv/k"
+	split_http "$output"
+	assert_equal "$CODE" 413
+	assert_equal "$BODY" '{"error":{"code":"too_large","message":"the value has 100000 bytes; the limit is 100 (nothing written)","leader_id":1,"leader_url":"'"$l"'"}}'
+	# A chunked one is read up to twice the limit plus 64 KiB.
+	run http -X PUT -H 'Transfer-Encoding: chunked' --data-binary @"$TEST_DIR/huge" "$l/v1/kv/k"
+	split_http "$output"
+	assert_equal "$CODE" 413
+	assert_equal "$(json_field "$BODY" code)" too_large
+	run http "$l/v1/kv/k"
+	split_http "$output"
+	assert_equal "$CODE" 404
+	# An unknown method: 501.
+	run http -X BREW "$l/v1/kv/k"
+	split_http "$output"
+	assert_equal "$CODE" 501
+	assert_equal "$(json_field "$BODY" message)" "method BREW is not implemented"
+	# A malformed request line: 400 with the reason, and the connection
+	# closes.
+	run raw_http 1 'GET /v1/kv/k HTTP/1.1 and more\r\n\r\n'
+	assert_success
+	assert_line --index 0 $'HTTP/1.1 400 Bad Request\r'
+	assert_line $'Connection: close\r'
+	assert_line '{"error":{"code":"bad_request","message":"malformed request: invalid HTTP version","leader_id":1,"leader_url":"'"$l"'"}}'
+	# The member still serves.
+	run http "$l/v1/health"
+	split_http "$output"
+	assert_equal "$CODE" 200
+}
+
+@test "HTTP: a client that hangs up while its write waits; the write goes on" {
+	plan_cluster 3
+	local i f
+	for i in 1 2 3; do
+		TICK_MS=10 start_member "$i" --election-ticks 300
+	done
+	wait_for_leader 15
+	for f in 1 2 3; do
+		[ "$f" = "$LEADER" ] || kill -STOP "${PIDS[$f]}"
+	done
+	# The put waits for a quorum that is stopped; the client leaves.
+	local conn
+	exec {conn}<>"/dev/tcp/127.0.0.1/${CLIENT_PORT[$LEADER]}"
+	printf 'PUT /v1/kv/gone HTTP/1.1\r\nContent-Length: 1\r\n\r\nx' >&"$conn"
+	sleep 0.3
+	exec {conn}<&-
+	local deadline=$((SECONDS + 5))
+	until grep -q "PUT /v1/kv/gone: the client closed its side before the answer" \
+		"$TEST_DIR/n$LEADER.log"; do
+		[ "$SECONDS" -lt "$deadline" ]
+		sleep 0.05
+	done
+	for f in 1 2 3; do
+		[ "$f" = "$LEADER" ] || kill -CONT "${PIDS[$f]}"
+	done
+	# The answer comes into a closed connection; the write happened.
+	deadline=$((SECONDS + 10))
+	until [ "$(curl -s "$(url "$LEADER")/v1/kv/gone")" = x ]; do
+		[ "$SECONDS" -lt "$deadline" ]
+		sleep 0.05
+	done
+	run http "$(url "$LEADER")/v1/health"
+	split_http "$output"
+	assert_equal "$CODE" 200
+}
+
 @test "503 no_leader on a member that cannot reach a majority" {
 	plan_cluster 3
 	start_member 1
