@@ -106,10 +106,10 @@ static uint64_t monotonic_ns(void)
 }
 
 /* Writes what was folded so far, in one synced batch, timed on last (the
- * last job folded in; NULL only when nothing was). Jobs that only hold frames (acknowledgements of
- * what is already durable, such as a commit-only AppendEntries) need no
- * write: jobs complete in order, so everything before them is durable
- * already. */
+ * last job folded in; NULL only when nothing was). Jobs that only hold frames
+ * (acknowledgements of what is already durable, such as a commit-only
+ * AppendEntries) need no write: jobs complete in order, so everything before
+ * them is durable already. */
 static int fold_flush(struct raft_node *node, struct fold *f,
 		      struct disk_job *last)
 {
