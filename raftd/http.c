@@ -77,38 +77,6 @@ struct pending {
  * Answers
  * ------------------------------------------------------------------------ */
 
-static const char *reason_phrase(int status)
-{
-	switch (status) {
-	case 200:
-		return "OK";
-	case 307:
-		return "Temporary Redirect";
-	case 400:
-		return "Bad Request";
-	case 404:
-		return "Not Found";
-	case 405:
-		return "Method Not Allowed";
-	case 409:
-		return "Conflict";
-	case 413:
-		return "Payload Too Large";
-	case 417:
-		return "Expectation Failed";
-	case 431:
-		return "Request Header Fields Too Large";
-	case 500:
-		return "Internal Server Error";
-	case 501:
-		return "Not Implemented";
-	case 503:
-		return "Service Unavailable";
-	default:
-		return "Unknown";
-	}
-}
-
 /* Every answer leaves through here, so that /metrics counts it. */
 void http_send(struct http_server *s, struct httpd_request *req, int status,
 	       const char *content_type, struct evbuffer *body)
@@ -118,7 +86,7 @@ void http_send(struct http_server *s, struct httpd_request *req, int status,
 	}
 	raft_log(RAFT_LOG_DEBUG, "http: %s %s: %d", http_method_name(req),
 		 httpd_request_target(req), status);
-	httpd_reply(req, status, reason_phrase(status), content_type, body);
+	httpd_reply(req, status, NULL, content_type, body);
 }
 
 void http_json_string(struct evbuffer *b, const char *s, size_t len)

@@ -392,6 +392,7 @@ static bool method_from_parser(unsigned m, enum httpd_method *out)
 	}
 }
 
+/* The standard phrase of every status raftd answers with. */
 static const char *reason_phrase(int status)
 {
 	switch (status) {
@@ -399,10 +400,16 @@ static const char *reason_phrase(int status)
 		return "Continue";
 	case 200:
 		return "OK";
+	case 307:
+		return "Temporary Redirect";
 	case 400:
 		return "Bad Request";
 	case 404:
 		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 409:
+		return "Conflict";
 	case 413:
 		return "Payload Too Large";
 	case 417:
