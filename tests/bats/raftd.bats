@@ -11,6 +11,21 @@ teardown() {
 	raftd_teardown
 }
 
+# Three members with 10 ms ticks and a 3 s election timeout, then the
+# followers stopped (SIGSTOP): the leader stays leader, and its writes
+# wait for a quorum that does not answer.
+leader_without_quorum() {
+	plan_cluster 3
+	local i f
+	for i in 1 2 3; do
+		TICK_MS=10 start_member "$i" --election-ticks 300
+	done
+	wait_for_leader 15
+	for f in 1 2 3; do
+		[ "$f" = "$LEADER" ] || kill -STOP "${PIDS[$f]}"
+	done
+}
+
 # ------------------------------------------------------------------------
 # Bad input: one line on stderr, exit 2 (usage) or 1 (failure), and
 # nothing written.
@@ -575,15 +590,7 @@ teardown() {
 }
 
 @test "HTTP: a client that hangs up while its write waits; the write goes on" {
-	plan_cluster 3
-	local i f
-	for i in 1 2 3; do
-		TICK_MS=10 start_member "$i" --election-ticks 300
-	done
-	wait_for_leader 15
-	for f in 1 2 3; do
-		[ "$f" = "$LEADER" ] || kill -STOP "${PIDS[$f]}"
-	done
+	leader_without_quorum
 	# The put waits for a quorum that is stopped; the client leaves.
 	local conn
 	exec {conn}<>"/dev/tcp/127.0.0.1/${CLIENT_PORT[$LEADER]}"
@@ -752,15 +759,7 @@ teardown() {
 }
 
 @test "SIGTERM answers the requests still waiting with 503 shutting_down" {
-	plan_cluster 3
-	local i f
-	for i in 1 2 3; do
-		TICK_MS=10 start_member "$i" --election-ticks 300
-	done
-	wait_for_leader 15
-	for f in 1 2 3; do
-		[ "$f" = "$LEADER" ] || kill -STOP "${PIDS[$f]}"
-	done
+	leader_without_quorum
 	http -X PUT -d v "$(url "$LEADER")/v1/kv/k" >"$TEST_DIR/answer" &
 	local curl_pid=$!
 	sleep 0.5
