@@ -243,11 +243,35 @@ static void gauge(struct evbuffer *b, const char *name, const char *help,
 	evbuffer_add_printf(b, "%s %llu\n", name, value);
 }
 
+/* A histogram of n buckets (counts[i]: observations up to bounds[i] and
+ * above the bound before; counts[n]: above every bound). */
+static void histogram(struct evbuffer *b, const char *name, const char *help,
+		      const double *bounds, const uint64_t *counts, int n,
+		      double sum)
+{
+	uint64_t cumulative = 0;
+	metric_header(b, name, "histogram", help);
+	for (int i = 0; i <= n; i++) {
+		cumulative += counts[i];
+		if (i < n) {
+			evbuffer_add_printf(b, "%s_bucket{le=\"%g\"} %llu\n",
+					    name, bounds[i],
+					    (unsigned long long)cumulative);
+		} else {
+			evbuffer_add_printf(b, "%s_bucket{le=\"+Inf\"} %llu\n",
+					    name,
+					    (unsigned long long)cumulative);
+		}
+	}
+	evbuffer_add_printf(b, "%s_sum %.6f\n", name, sum);
+	evbuffer_add_printf(b, "%s_count %llu\n", name,
+			    (unsigned long long)cumulative);
+}
+
 void http_status_metrics(struct http_server *s, struct httpd_request *req)
 {
 	struct raft_node_status st;
 	struct evbuffer *b;
-	uint64_t cumulative = 0;
 	if (!have_node(s, req)) {
 		return;
 	}
@@ -304,33 +328,11 @@ void http_status_metrics(struct http_server *s, struct httpd_request *req)
 		    (unsigned long long)p->id,
 		    (unsigned long long)p->snapshot_size);
 	}
-	metric_header(b, "raft_disk_write_seconds", "histogram",
-		      "Time of each synced write of log entries (one write "
-		      "carries every batch queued: group commit).");
-	{
-		uint64_t n = 0;
-		for (int i = 0; i <= RAFT_NODE_WRITE_BUCKETS; i++) {
-			n += st.disk_write_buckets[i];
-			if (i < RAFT_NODE_WRITE_BUCKETS) {
-				evbuffer_add_printf(
-				    b,
-				    "raft_disk_write_seconds_bucket{le=\"%g\"} "
-				    "%llu\n",
-				    raft_node_write_bounds[i],
-				    (unsigned long long)n);
-			} else {
-				evbuffer_add_printf(b,
-						    "raft_disk_write_seconds_"
-						    "bucket{le=\"+Inf\"} "
-						    "%llu\n",
-						    (unsigned long long)n);
-			}
-		}
-		evbuffer_add_printf(b, "raft_disk_write_seconds_sum %.6f\n",
-				    st.disk_write_seconds);
-		evbuffer_add_printf(b, "raft_disk_write_seconds_count %llu\n",
-				    (unsigned long long)n);
-	}
+	histogram(b, "raft_disk_write_seconds",
+		  "Time of each synced write of log entries (one write carries "
+		  "every batch queued: group commit).",
+		  raft_node_write_bounds, st.disk_write_buckets,
+		  RAFT_NODE_WRITE_BUCKETS, st.disk_write_seconds);
 	metric_header(b, "raft_disk_entries_total", "counter",
 		      "Log entries written; divided by "
 		      "raft_disk_write_seconds_count, the mean batch.");
@@ -361,29 +363,10 @@ void http_status_metrics(struct http_server *s, struct httpd_request *req)
 				    http_error_names[e],
 				    (unsigned long long)s->errors[e]);
 	}
-	metric_header(b, "raftd_apply_latency_seconds", "histogram",
-		      "Time from proposing a write to its being applied.");
-	for (int i = 0; i <= HTTP_LATENCY_BUCKETS; i++) {
-		cumulative += s->latency_counts[i];
-		if (i < HTTP_LATENCY_BUCKETS) {
-			evbuffer_add_printf(
-			    b,
-			    "raftd_apply_latency_seconds_bucket{le=\"%g\"} "
-			    "%llu\n",
-			    http_latency_bounds[i],
-			    (unsigned long long)cumulative);
-		} else {
-			evbuffer_add_printf(
-			    b,
-			    "raftd_apply_latency_seconds_bucket{le=\"+Inf\"} "
-			    "%llu\n",
-			    (unsigned long long)cumulative);
-		}
-	}
-	evbuffer_add_printf(b, "raftd_apply_latency_seconds_sum %.6f\n",
-			    s->latency_sum);
-	evbuffer_add_printf(b, "raftd_apply_latency_seconds_count %llu\n",
-			    (unsigned long long)cumulative);
+	histogram(b, "raftd_apply_latency_seconds",
+		  "Time from proposing a write to its being applied.",
+		  http_latency_bounds, s->latency_counts, HTTP_LATENCY_BUCKETS,
+		  s->latency_sum);
 	http_send(s, req, 200, "text/plain; version=0.0.4; charset=utf-8", b);
 	evbuffer_free(b);
 }
