@@ -1015,8 +1015,13 @@ int raft_node_add_member(struct raft_node *node, raft_id id,
 	return track_change(node, rv, term, index, cb, arg);
 }
 
-int raft_node_remove_member(struct raft_node *node, raft_id id,
-			    raft_apply_cb cb, void *arg)
+/* raft_node_remove_member() and raft_node_promote(): the same steps
+ * around a different change of the core. */
+static int change_member(struct raft_node *node, raft_id id,
+			 int (*change)(struct raft_core *, raft_id, raft_term *,
+				       raft_index *),
+			 const char *what /* a format of the id */,
+			 raft_apply_cb cb, void *arg)
 {
 	raft_term term = 0;
 	raft_index index = 0;
@@ -1024,29 +1029,25 @@ int raft_node_remove_member(struct raft_node *node, raft_id id,
 	if (node->fatal != NULL) {
 		return RAFT_ESHUTDOWN;
 	}
-	rv = raft_core_remove_member(node->core, id, &term, &index);
+	rv = change(node->core, id, &term, &index);
 	if (rv == 0) {
-		raft_log(RAFT_LOG_INFO, "removing member %llu",
-			 (unsigned long long)id);
+		raft_log(RAFT_LOG_INFO, what, (unsigned long long)id);
 	}
 	return track_change(node, rv, term, index, cb, arg);
+}
+
+int raft_node_remove_member(struct raft_node *node, raft_id id,
+			    raft_apply_cb cb, void *arg)
+{
+	return change_member(node, id, raft_core_remove_member,
+			     "removing member %llu", cb, arg);
 }
 
 int raft_node_promote(struct raft_node *node, raft_id id, raft_apply_cb cb,
 		      void *arg)
 {
-	raft_term term = 0;
-	raft_index index = 0;
-	int rv;
-	if (node->fatal != NULL) {
-		return RAFT_ESHUTDOWN;
-	}
-	rv = raft_core_promote(node->core, id, &term, &index);
-	if (rv == 0) {
-		raft_log(RAFT_LOG_INFO, "promoting learner %llu to voter",
-			 (unsigned long long)id);
-	}
-	return track_change(node, rv, term, index, cb, arg);
+	return change_member(node, id, raft_core_promote,
+			     "promoting learner %llu to voter", cb, arg);
 }
 
 int raft_node_reset_peers(struct raft_node *node,
