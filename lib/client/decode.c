@@ -114,6 +114,19 @@ static cJSON *parse(const char *body, size_t len, char *errmsg,
 	return root;
 }
 
+/* parse() for answers that must be an object. */
+static cJSON *parse_object(const char *body, size_t len, char *errmsg,
+			   size_t errmsg_len)
+{
+	cJSON *root = parse(body, len, errmsg, errmsg_len);
+	if (root != NULL && !cJSON_IsObject(root)) {
+		snprintf(errmsg, errmsg_len, "the answer is not a JSON object");
+		cJSON_Delete(root);
+		return NULL;
+	}
+	return root;
+}
+
 void decode_error(const char *body, size_t len, struct decode_error *e)
 {
 	cJSON *root;
@@ -432,17 +445,12 @@ static int decode_installing(const cJSON *obj, struct raft_client_status *st,
 int decode_status(const char *body, size_t len, struct raft_client_status *st,
 		  char *errmsg, size_t errmsg_len)
 {
-	cJSON *root = parse(body, len, errmsg, errmsg_len);
+	cJSON *root = parse_object(body, len, errmsg, errmsg_len);
 	int rv;
 
 	memset(st, 0, sizeof(*st));
 	if (root == NULL) {
 		return RAFT_EPROTO;
-	}
-	if (!cJSON_IsObject(root)) {
-		snprintf(errmsg, errmsg_len, "the answer is not a JSON object");
-		rv = RAFT_EPROTO;
-		goto out;
 	}
 	rv = get_u64(root, "id", 1, &st->id, errmsg, errmsg_len);
 	if (rv == 0) {
@@ -493,7 +501,6 @@ int decode_status(const char *body, size_t len, struct raft_client_status *st,
 	if (rv != 0) {
 		raft_client_status_close(st);
 	}
-out:
 	cJSON_Delete(root);
 	return rv;
 }
@@ -548,23 +555,17 @@ void decode_members_origin(const char *body, size_t len, raft_id *id,
 int decode_write(const char *body, size_t len, struct raft_client_write *w,
 		 char *errmsg, size_t errmsg_len)
 {
-	cJSON *root = parse(body, len, errmsg, errmsg_len);
+	cJSON *root = parse_object(body, len, errmsg, errmsg_len);
 	int rv;
 
 	memset(w, 0, sizeof(*w));
 	if (root == NULL) {
 		return RAFT_EPROTO;
 	}
-	if (!cJSON_IsObject(root)) {
-		snprintf(errmsg, errmsg_len, "the answer is not a JSON object");
-		rv = RAFT_EPROTO;
-		goto out;
-	}
 	rv = get_u64(root, "index", 0, &w->index, errmsg, errmsg_len);
 	if (rv == 0) {
 		rv = get_u64(root, "term", 0, &w->term, errmsg, errmsg_len);
 	}
-out:
 	cJSON_Delete(root);
 	return rv;
 }
@@ -573,17 +574,12 @@ int decode_transfer(const char *body, size_t len,
 		    struct raft_client_transfer *t, char *errmsg,
 		    size_t errmsg_len)
 {
-	cJSON *root = parse(body, len, errmsg, errmsg_len);
+	cJSON *root = parse_object(body, len, errmsg, errmsg_len);
 	int rv;
 
 	memset(t, 0, sizeof(*t));
 	if (root == NULL) {
 		return RAFT_EPROTO;
-	}
-	if (!cJSON_IsObject(root)) {
-		snprintf(errmsg, errmsg_len, "the answer is not a JSON object");
-		rv = RAFT_EPROTO;
-		goto out;
 	}
 	rv = get_u64(root, "leader_id", 1, &t->leader_id, errmsg, errmsg_len);
 	if (rv == 0) {
@@ -596,7 +592,6 @@ int decode_transfer(const char *body, size_t len,
 	if (rv != 0) {
 		memset(t, 0, sizeof(*t));
 	}
-out:
 	cJSON_Delete(root);
 	return rv;
 }
@@ -604,7 +599,7 @@ out:
 int decode_keys(const char *body, size_t len, struct raft_client_keys *out,
 		char *errmsg, size_t errmsg_len)
 {
-	cJSON *root = parse(body, len, errmsg, errmsg_len);
+	cJSON *root = parse_object(body, len, errmsg, errmsg_len);
 	const cJSON *array;
 	const cJSON *item;
 	unsigned count;
@@ -613,11 +608,6 @@ int decode_keys(const char *body, size_t len, struct raft_client_keys *out,
 	memset(out, 0, sizeof(*out));
 	if (root == NULL) {
 		return RAFT_EPROTO;
-	}
-	if (!cJSON_IsObject(root)) {
-		snprintf(errmsg, errmsg_len, "the answer is not a JSON object");
-		rv = RAFT_EPROTO;
-		goto out;
 	}
 	array = cJSON_GetObjectItemCaseSensitive(root, "keys");
 	if (!cJSON_IsArray(array)) {
