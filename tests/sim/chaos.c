@@ -454,6 +454,27 @@ static raft_id add_learner(struct chaos *ch, raft_id l)
 	return added;
 }
 
+/* Views leader l before a promotion or a removal of id and returns the
+ * answer such a request that is not valid must get: RAFT_ENOTFOUND if id
+ * is not a member, RAFT_EINVAL to promote one that is not a learner or to
+ * remove the last voter, else 0. */
+static int view_member_change(struct cluster *c, raft_id l, raft_id id,
+			      bool promotion, struct leader_view *v)
+{
+	view_leader(c, l, v);
+	if (!conf_has(v->conf, id, 0)) {
+		return RAFT_ENOTFOUND;
+	}
+	if (promotion && !conf_has(v->conf, id, RAFT_LEARNER)) {
+		return RAFT_EINVAL;
+	}
+	if (!promotion && conf_has(v->conf, id, RAFT_VOTER) &&
+	    raft_configuration_n_voters(v->conf) == 1) {
+		return RAFT_EINVAL;
+	}
+	return 0;
+}
+
 /* Asks leader l to promote id; returns whether it accepted. */
 static bool promote(struct chaos *ch, raft_id l, raft_id id, bool replacement)
 {
@@ -463,14 +484,7 @@ static bool promote(struct chaos *ch, raft_id l, raft_id id, bool replacement)
 	raft_index index;
 	raft_term term;
 	char what[48];
-	int want = 0;
-
-	view_leader(c, l, &v);
-	if (!conf_has(v.conf, id, 0)) {
-		want = RAFT_ENOTFOUND;
-	} else if (!conf_has(v.conf, id, RAFT_LEARNER)) {
-		want = RAFT_EINVAL;
-	}
+	int want = view_member_change(c, l, id, true, &v);
 	bool lagging = want == 0 &&
 		       raft_core_peer_status(c->nodes[l].core, id, &ps) == 0 &&
 		       ps.match_index + c->node_config.max_append_entries <
@@ -508,15 +522,8 @@ static bool remove_member(struct chaos *ch, raft_id l, raft_id id,
 	raft_index index;
 	raft_term term;
 	char what[48];
-	int want = 0;
+	int want = view_member_change(c, l, id, false, &v);
 
-	view_leader(c, l, &v);
-	if (!conf_has(v.conf, id, 0)) {
-		want = RAFT_ENOTFOUND;
-	} else if (conf_has(v.conf, id, RAFT_VOTER) &&
-		   raft_configuration_n_voters(v.conf) == 1) {
-		want = RAFT_EINVAL;
-	}
 	snprintf(what, sizeof what, "remove_member n%" PRIu64 "%s", id,
 		 id == l ? " (itself)" : "");
 	int rv = cluster_remove_member(c, l, id, &index, &term);

@@ -647,8 +647,13 @@ int cluster_add_member(struct cluster *c, raft_id id, uint8_t role,
 	return rv;
 }
 
-int cluster_remove_member(struct cluster *c, raft_id id, raft_id member,
-			  raft_index *index, raft_term *term)
+/* Asks node id's core for a change of an existing member with change
+ * (raft_core_remove_member or raft_core_promote; RAFT_ENOTLEADER if the
+ * node is down), traces the outcome as verb and hands out its entry. */
+static int change_member(struct cluster *c, raft_id id, const char *verb,
+			 int (*change)(struct raft_core *core, raft_id member,
+				       raft_term *term, raft_index *index),
+			 raft_id member, raft_index *index, raft_term *term)
 {
 	struct node *n = &c->nodes[id];
 	raft_index i = 0;
@@ -656,10 +661,10 @@ int cluster_remove_member(struct cluster *c, raft_id id, raft_id member,
 	char what[64];
 	int rv = RAFT_ENOTLEADER;
 
-	snprintf(what, sizeof what, "remove_member n%" PRIu64, member);
+	snprintf(what, sizeof what, "%s n%" PRIu64, verb, member);
 	if (n->core != NULL) {
 		PLANT_FORGET_CHANGE(n->core);
-		rv = raft_core_remove_member(n->core, member, &t, &i);
+		rv = change(n->core, member, &t, &i);
 		PLANT_RESTORE(n->core, rv);
 	}
 	change_done(c, n, what, rv, i, t, index, term);
@@ -667,24 +672,18 @@ int cluster_remove_member(struct cluster *c, raft_id id, raft_id member,
 	return rv;
 }
 
+int cluster_remove_member(struct cluster *c, raft_id id, raft_id member,
+			  raft_index *index, raft_term *term)
+{
+	return change_member(c, id, "remove_member", raft_core_remove_member,
+			     member, index, term);
+}
+
 int cluster_promote(struct cluster *c, raft_id id, raft_id learner,
 		    raft_index *index, raft_term *term)
 {
-	struct node *n = &c->nodes[id];
-	raft_index i = 0;
-	raft_term t = 0;
-	char what[64];
-	int rv = RAFT_ENOTLEADER;
-
-	snprintf(what, sizeof what, "promote n%" PRIu64, learner);
-	if (n->core != NULL) {
-		PLANT_FORGET_CHANGE(n->core);
-		rv = raft_core_promote(n->core, learner, &t, &i);
-		PLANT_RESTORE(n->core, rv);
-	}
-	change_done(c, n, what, rv, i, t, index, term);
-	node_drain(c, n);
-	return rv;
+	return change_member(c, id, "promote", raft_core_promote, learner,
+			     index, term);
 }
 
 const struct raft_configuration *cluster_node_conf(const struct cluster *c,

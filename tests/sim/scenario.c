@@ -230,6 +230,22 @@ static raft_index propose_many(struct scen *s, raft_id id, const char *prefix,
 	return last;
 }
 
+/* The common opening: awaits a leader, has it commit an entry "before" and
+ * waits until every node applied it. Returns the leader, or 0 if none was
+ * elected (the scenario failed); a failure while settling is left to the
+ * caller's next check of c->failed. */
+static raft_id settled_leader(struct scen *s)
+{
+	struct cluster *c = s->c;
+	raft_id l = await_leader(s);
+	if (c->failed) {
+		return 0;
+	}
+	raft_index last = propose_ok(s, l, "before");
+	await_nodes(s, all_nodes(c), last, AWAIT_APPLIED, SETTLE_TICKS);
+	return l;
+}
+
 /* Leader's view of a peer's match index (0 if not leader). */
 static raft_index match_of(struct cluster *c, raft_id leader, raft_id peer)
 {
@@ -584,12 +600,10 @@ static void sc_divergent_tail(struct scen *s)
 static void sc_prevote_rejoin(struct scen *s)
 {
 	struct cluster *c = s->c;
-	raft_id l = await_leader(s);
-	if (c->failed) {
+	raft_id l = settled_leader(s);
+	if (l == 0) {
 		return;
 	}
-	raft_index last = propose_ok(s, l, "before");
-	await_nodes(s, all_nodes(c), last, AWAIT_APPLIED, SETTLE_TICKS);
 	raft_id f = l % c->n + 1;
 	raft_term term = c->nodes[l].term;
 	raft_term f_term = c->nodes[f].term;
@@ -678,19 +692,17 @@ static raft_index steady(struct scen *s, raft_id l, unsigned ticks,
 static void sc_asymmetric_follower(struct scen *s)
 {
 	struct cluster *c = s->c;
-	raft_id l = await_leader(s);
-	if (c->failed) {
+	raft_id l = settled_leader(s);
+	if (l == 0) {
 		return;
 	}
 	raft_id f = l % c->n + 1;
-	raft_index last = propose_ok(s, l, "before");
-	await_nodes(s, all_nodes(c), last, AWAIT_APPLIED, SETTLE_TICKS);
 
 	net_set_cut(&c->net, (unsigned)l, (unsigned)f, true);
 	cluster_trace(c, 0, "network: n%" PRIu64 " cannot hear n%" PRIu64, f,
 		      l);
 	steady(s, l, 100, NULL);
-	last = steady(s, l, 200, "asym");
+	raft_index last = steady(s, l, 200, "asym");
 	await_nodes(s, all_nodes(c) & ~bit(f), last, AWAIT_APPLIED,
 		    SETTLE_TICKS);
 	cluster_connect_all(c);
@@ -710,12 +722,10 @@ static void sc_asymmetric_follower(struct scen *s)
 static void sc_bridge(struct scen *s)
 {
 	struct cluster *c = s->c;
-	raft_id l = await_leader(s);
-	if (c->failed) {
+	raft_id l = settled_leader(s);
+	if (l == 0) {
 		return;
 	}
-	raft_index last = propose_ok(s, l, "before");
-	await_nodes(s, all_nodes(c), last, AWAIT_APPLIED, SETTLE_TICKS);
 
 	/* Bridge b = the next id; l's side: l and the one after b. */
 	raft_id b = l % c->n + 1;
@@ -737,7 +747,7 @@ static void sc_bridge(struct scen *s)
 		      "rest",
 		      b, left);
 	steady(s, l, 100, NULL);
-	last = steady(s, l, 200, "bridge");
+	raft_index last = steady(s, l, 200, "bridge");
 	await_nodes(s, left | bit(b), last, AWAIT_APPLIED, SETTLE_TICKS);
 	cluster_connect_all(c);
 	await_nodes(s, all_nodes(c), last, AWAIT_APPLIED, SETTLE_TICKS);
@@ -761,12 +771,10 @@ static bool not_leader(struct cluster *c, void *arg)
 static void sc_check_quorum(struct scen *s)
 {
 	struct cluster *c = s->c;
-	raft_id l = await_leader(s);
-	if (c->failed) {
+	raft_id l = settled_leader(s);
+	if (l == 0) {
 		return;
 	}
-	raft_index last = propose_ok(s, l, "before");
-	await_nodes(s, all_nodes(c), last, AWAIT_APPLIED, SETTLE_TICKS);
 	uint64_t start = c->now;
 	cluster_isolate(c, l);
 	/* Checked once per election timeout: the first check may come just
@@ -801,12 +809,10 @@ static void sc_check_quorum(struct scen *s)
 static void sc_leader_transfer(struct scen *s)
 {
 	struct cluster *c = s->c;
-	raft_id l = await_leader(s);
-	if (c->failed) {
+	raft_id l = settled_leader(s);
+	if (l == 0) {
 		return;
 	}
-	raft_index last = propose_ok(s, l, "before");
-	await_nodes(s, all_nodes(c), last, AWAIT_APPLIED, SETTLE_TICKS);
 	raft_id t = l % c->n + 1;
 	raft_term term = c->nodes[l].term;
 
@@ -848,7 +854,7 @@ static void sc_leader_transfer(struct scen *s)
 			  t, c->nodes[t].term, term + 1);
 		return;
 	}
-	last = propose_ok(s, t, "after");
+	raft_index last = propose_ok(s, t, "after");
 	await_nodes(s, all_nodes(c), last, AWAIT_APPLIED, SETTLE_TICKS);
 
 	rv = cluster_transfer(c, t, 0);
@@ -891,12 +897,10 @@ static void sc_read_index_leader_change(struct scen *s)
 {
 	struct cluster *c = s->c;
 	uint64_t ctx = 0;
-	raft_id l = await_leader(s);
-	if (c->failed) {
+	raft_id l = settled_leader(s);
+	if (l == 0) {
 		return;
 	}
-	raft_index last = propose_ok(s, l, "before");
-	await_nodes(s, all_nodes(c), last, AWAIT_APPLIED, SETTLE_TICKS);
 
 	int rv = cluster_read_index(c, l, &ctx);
 	if (rv != 0 || !cluster_run_until(c, read_done, &ctx, 5) ||
@@ -961,7 +965,7 @@ static void sc_read_index_leader_change(struct scen *s)
 		return;
 	}
 	cluster_connect_all(c);
-	last = propose_ok(s, nl, "after");
+	raft_index last = propose_ok(s, nl, "after");
 	await_nodes(s, all_nodes(c), last, AWAIT_APPLIED, SETTLE_TICKS);
 	if (c->failed) {
 		return;
@@ -1020,17 +1024,15 @@ static raft_index snapshot_ok(struct scen *s, raft_id id, raft_index trailing)
 static void snapshot_catch_up(struct scen *s, enum snap_variant v)
 {
 	struct cluster *c = s->c;
-	raft_id l = await_leader(s);
-	if (c->failed) {
+	raft_id l = settled_leader(s);
+	if (l == 0) {
 		return;
 	}
 	raft_id f = l % c->n + 1;
 	raft_id other = f % c->n + 1;
-	raft_index last = propose_ok(s, l, "before");
-	await_nodes(s, all_nodes(c), last, AWAIT_APPLIED, SETTLE_TICKS);
 
 	cluster_isolate(c, f);
-	last = propose_many(s, l, "gap", SNAP_GAP);
+	raft_index last = propose_many(s, l, "gap", SNAP_GAP);
 	await_nodes(s, all_nodes(c) & ~bit(f), last, AWAIT_APPLIED,
 		    SETTLE_TICKS);
 	/* Nothing of what n%f misses is left in the leader's log. */
@@ -1284,12 +1286,10 @@ static raft_id other_voter(struct cluster *c, raft_id leader, unsigned mask)
 static void sc_membership_grow_shrink(struct scen *s)
 {
 	struct cluster *c = s->c;
-	raft_id l = await_leader(s);
-	if (c->failed) {
+	raft_id l = settled_leader(s);
+	if (l == 0) {
 		return;
 	}
-	raft_index last = propose_ok(s, l, "before");
-	await_nodes(s, all_nodes(c), last, AWAIT_APPLIED, SETTLE_TICKS);
 
 	/* Grow: two learners; a second change waits for the first. */
 	raft_id a = 0, b = 0;
@@ -1310,7 +1310,7 @@ static void sc_membership_grow_shrink(struct scen *s)
 	}
 	await_nodes(s, bit(l), index, AWAIT_COMMIT, SETTLE_TICKS);
 	b = add_learner_ok(s, l);
-	last = propose_many(s, l, "grow", 10);
+	raft_index last = propose_many(s, l, "grow", 10);
 	/* The learners catch up from an empty log. */
 	await_nodes(s, all_nodes(c), last, AWAIT_APPLIED, SETTLE_TICKS);
 	promote_ok(s, l, a);
@@ -1413,12 +1413,10 @@ static void sc_membership_grow_shrink(struct scen *s)
 static void sc_membership_remove_leader_partitioned(struct scen *s)
 {
 	struct cluster *c = s->c;
-	raft_id l = await_leader(s);
-	if (c->failed) {
+	raft_id l = settled_leader(s);
+	if (l == 0) {
 		return;
 	}
-	raft_index last = propose_ok(s, l, "before");
-	await_nodes(s, all_nodes(c), last, AWAIT_APPLIED, SETTLE_TICKS);
 	raft_id f = l % c->n + 1;
 	raft_term term = c->nodes[l].term;
 	cluster_isolate(c, f);
@@ -1439,7 +1437,7 @@ static void sc_membership_remove_leader_partitioned(struct scen *s)
 		return;
 	}
 	unsigned rest = all_nodes(c) & ~bit(l) & ~bit(f);
-	last = propose_ok(s, nl, "after");
+	raft_index last = propose_ok(s, nl, "after");
 	await_nodes(s, rest, last, AWAIT_APPLIED, SETTLE_TICKS);
 
 	/* The follower rejoins; the removed leader is still on the network. */
