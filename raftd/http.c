@@ -1157,6 +1157,19 @@ out:
 	params_free(params, 3);
 }
 
+/* For the endpoints that take no parameters: false, answered 400, if the
+ * query has any. */
+static bool no_params(struct http_server *s, struct httpd_request *req,
+		      const char *query)
+{
+	char why[128];
+	if (parse_query(query, NULL, 0, why, sizeof(why))) {
+		return true;
+	}
+	http_reply_error(s, req, 400, HTTP_ERR_BAD_REQUEST, "%s", why);
+	return false;
+}
+
 /* Routes a request by its (still %-encoded) path. */
 static void handle_request(struct httpd_request *req, void *arg)
 {
@@ -1164,7 +1177,6 @@ static void handle_request(struct httpd_request *req, void *arg)
 	enum httpd_method method = httpd_request_method(req);
 	const char *path = httpd_request_path(req);
 	const char *query = httpd_request_query(req);
-	char why[128];
 
 	if (path[0] != '/') {
 		http_reply_error(s, req, 404, HTTP_ERR_NOT_FOUND,
@@ -1191,9 +1203,7 @@ static void handle_request(struct httpd_request *req, void *arg)
 			    s, req, members ? "GET, HEAD, POST" : "GET, HEAD");
 			return;
 		}
-		if (!parse_query(query, NULL, 0, why, sizeof(why))) {
-			http_reply_error(s, req, 400, HTTP_ERR_BAD_REQUEST,
-					 "%s", why);
+		if (!no_params(s, req, query)) {
 			return;
 		}
 		if (members && method == HTTPD_POST) {
@@ -1221,10 +1231,7 @@ static void handle_request(struct httpd_request *req, void *arg)
 				    s, req, promote ? "POST" : "DELETE");
 				return;
 			}
-			if (!parse_query(query, NULL, 0, why, sizeof(why))) {
-				http_reply_error(s, req, 400,
-						 HTTP_ERR_BAD_REQUEST, "%s",
-						 why);
+			if (!no_params(s, req, query)) {
 				return;
 			}
 			errno = 0;
@@ -1250,9 +1257,7 @@ static void handle_request(struct httpd_request *req, void *arg)
 			http_reply_bad_method(s, req, "POST");
 			return;
 		}
-		if (!parse_query(query, NULL, 0, why, sizeof(why))) {
-			http_reply_error(s, req, 400, HTTP_ERR_BAD_REQUEST,
-					 "%s", why);
+		if (!no_params(s, req, query)) {
 			return;
 		}
 		handle_snapshot(s, req);
@@ -1264,9 +1269,7 @@ static void handle_request(struct httpd_request *req, void *arg)
 			http_reply_bad_method(s, req, "POST");
 			return;
 		}
-		if (!parse_query(query, NULL, 0, why, sizeof(why))) {
-			http_reply_error(s, req, 400, HTTP_ERR_BAD_REQUEST,
-					 "%s", why);
+		if (!no_params(s, req, query)) {
 			return;
 		}
 		if (strcmp(path, "/v1/reset-peers") == 0) {
@@ -1284,9 +1287,7 @@ static void handle_request(struct httpd_request *req, void *arg)
 			http_reply_bad_method(s, req, "GET, HEAD, PUT");
 			return;
 		}
-		if (!parse_query(query, NULL, 0, why, sizeof(why))) {
-			http_reply_error(s, req, 400, HTTP_ERR_BAD_REQUEST,
-					 "%s", why);
+		if (!no_params(s, req, query)) {
 			return;
 		}
 		http_debug_faults(s, req);
