@@ -600,7 +600,6 @@ static void recv_chunk(struct raft_node *node, const struct raft_message *m)
 			raft_log(RAFT_LOG_ERROR, "%s", errmsg);
 			return;
 		}
-		r->from = m->from;
 		r->index = c->index;
 		r->term = c->term;
 		r->size = c->size;
