@@ -27,6 +27,14 @@ static struct raft_client *client_for(const char *const *endpoints, unsigned n,
 	return c;
 }
 
+/* A client whose one endpoint is the fake server s. */
+static struct raft_client *client_of(const struct fake *s, unsigned timeout_ms)
+{
+	const char *endpoints[1];
+	endpoints[0] = s->url;
+	return client_for(endpoints, 1, timeout_ms);
+}
+
 /* ------------------------------------------------------------------------
  * Scripts
  * ------------------------------------------------------------------------ */
@@ -169,11 +177,9 @@ static void put_sends_key_percent_encoded_and_value_raw(void)
 	struct fake leader;
 	struct raft_client *c;
 	struct raft_client_write w = {0, 0};
-	const char *endpoints[1];
 
 	fake_start(&leader, leader_fn, NULL);
-	endpoints[0] = leader.url;
-	c = client_for(endpoints, 1, 2000);
+	c = client_of(&leader, 2000);
 	ASSERT_OK(raft_client_put(c, "a/b c\xff", 6, "x\0y", 3, &w));
 	ASSERT_U64(w.index, 5);
 	ASSERT_U64(w.term, 2);
@@ -202,11 +208,9 @@ static void get_returns_binary_value_and_index(void)
 	struct raft_client *c;
 	struct raft_buf value = {NULL, 0};
 	raft_index index = 0;
-	const char *endpoints[1];
 
 	fake_start(&leader, leader_fn, NULL);
-	endpoints[0] = leader.url;
-	c = client_for(endpoints, 1, 2000);
+	c = client_of(&leader, 2000);
 	ASSERT_OK(raft_client_get(c, "k", 1, RAFT_CLIENT_LINEARIZABLE, &value,
 				  &index));
 	ASSERT_U64(value.len, 3);
@@ -226,12 +230,10 @@ static void redirect_is_followed_and_leader_remembered(void)
 	struct fake leader;
 	struct fake follower;
 	struct raft_client *c;
-	const char *endpoints[1];
 
 	fake_start(&leader, leader_fn, NULL);
 	fake_start(&follower, redirect_fn, &leader);
-	endpoints[0] = follower.url;
-	c = client_for(endpoints, 1, 2000);
+	c = client_of(&follower, 2000);
 	ASSERT_OK(raft_client_put(c, "k", 1, "v", 1, NULL));
 	ASSERT_RV(fake_requests(&follower), 1);
 	ASSERT_RV(fake_requests(&leader), 1);
@@ -253,12 +255,10 @@ static void leader_url_of_an_error_is_followed(void)
 	struct fake leader;
 	struct fake follower;
 	struct raft_client *c;
-	const char *endpoints[1];
 
 	fake_start(&leader, leader_fn, NULL);
 	fake_start(&follower, leader_url_fn, &leader);
-	endpoints[0] = follower.url;
-	c = client_for(endpoints, 1, 2000);
+	c = client_of(&follower, 2000);
 	ASSERT_OK(raft_client_transfer_leader(c, 3, &t));
 	ASSERT_U64(t.leader_id, 3);
 	ASSERT_U64(t.previous_leader_id, 1);
@@ -280,12 +280,10 @@ static void redirect_to_a_dead_leader_waits_for_the_new_one(void)
 	struct raft_client *c;
 	char dead[64];
 	char want[256];
-	const char *endpoints[1];
 
 	snprintf(dead, sizeof(dead), "http://127.0.0.1:%u", fake_dead_port());
 	fake_start(&follower, stale_leader_fn, dead);
-	endpoints[0] = follower.url;
-	c = client_for(endpoints, 1, 3000);
+	c = client_of(&follower, 3000);
 	ASSERT_OK(raft_client_put(c, "k", 1, "v", 1, NULL));
 	ASSERT_RV(fake_requests(&follower), 3);
 	ASSERT_STR(raft_client_last_url(c), follower.url);
@@ -293,7 +291,7 @@ static void redirect_to_a_dead_leader_waits_for_the_new_one(void)
 
 	/* Without time to wait for a new leader, the call says so. */
 	follower.n_requests = 0;
-	c = client_for(endpoints, 1, 40);
+	c = client_of(&follower, 40);
 	ASSERT_RV(raft_client_put(c, "k", 1, "v", 1, NULL), RAFT_ENOTLEADER);
 	snprintf(want, sizeof(want),
 		 "no leader reachable within 40 ms: %s: Connection refused",
@@ -372,12 +370,10 @@ static void server_errors_map_to_codes_with_its_message(void)
 	struct fake s;
 	struct raft_client *c;
 	struct raft_buf value;
-	const char *endpoints[1];
 	char want[128];
 
 	fake_start(&s, fixed_fn, (void *)&not_found);
-	endpoints[0] = s.url;
-	c = client_for(endpoints, 1, 2000);
+	c = client_of(&s, 2000);
 	ASSERT_RV(
 	    raft_client_get(c, "k", 1, RAFT_CLIENT_LINEARIZABLE, &value, NULL),
 	    RAFT_ENOTFOUND);
@@ -405,13 +401,11 @@ static void not_implemented_says_so(void)
 		 "/v1/snapshot is not implemented yet\"}}"};
 	struct fake s;
 	struct raft_client *c;
-	const char *endpoints[1];
 	raft_id peers[] = {1, 2};
 	const char *reset_body = "{\"peers\":[1,2],\"force\":true}";
 
 	fake_start(&s, fixed_fn, (void *)&answer);
-	endpoints[0] = s.url;
-	c = client_for(endpoints, 1, 2000);
+	c = client_of(&s, 2000);
 	ASSERT_RV(raft_client_snapshot(c, 0, NULL), CLIENT_ENOTSUP);
 	ASSERT_STR(raft_client_errmsg(c),
 		   "not supported by this server: POST /v1/snapshot is not "
@@ -438,11 +432,9 @@ static void no_leader_is_retried_until_one_is_elected(void)
 {
 	struct fake s;
 	struct raft_client *c;
-	const char *endpoints[1];
 
 	fake_start(&s, election_fn, NULL);
-	endpoints[0] = s.url;
-	c = client_for(endpoints, 1, 3000);
+	c = client_of(&s, 3000);
 	ASSERT_OK(raft_client_put(c, "k", 1, "v", 1, NULL));
 	ASSERT_RV(fake_requests(&s), 3);
 	raft_client_free(c);
@@ -456,11 +448,9 @@ static void no_leader_until_the_timeout_fails(void)
 		 "now\"}}"};
 	struct fake s;
 	struct raft_client *c;
-	const char *endpoints[1];
 
 	fake_start(&s, fixed_fn, (void *)&answer);
-	endpoints[0] = s.url;
-	c = client_for(endpoints, 1, 300);
+	c = client_of(&s, 300);
 	ASSERT_RV(raft_client_put(c, "k", 1, "v", 1, NULL), RAFT_ENOTLEADER);
 	ASSERT_STR(raft_client_errmsg(c), "no leader now");
 	ASSERT_TRUE(fake_requests(&s) >= 2);
@@ -544,7 +534,6 @@ static void survey_finds_members_from_one_endpoint(void)
 	char dead[64];
 	const char *urls1[5];
 	const char *urls2[5];
-	const char *endpoints[1];
 
 	fake_start(&n1, status_fn, urls1);
 	fake_start(&n2, status_fn, urls2);
@@ -558,8 +547,7 @@ static void survey_finds_members_from_one_endpoint(void)
 	urls2[3] = "2";
 	urls2[4] = "follower";
 	/* Ask node 2 only: nodes 1 and 3 come from its member list. */
-	endpoints[0] = n2.url;
-	c = client_for(endpoints, 1, 2000);
+	c = client_of(&n2, 2000);
 	ASSERT_OK(raft_client_status_all(c, &cl));
 	ASSERT_U64(cl.n_nodes, 3);
 	ASSERT_U64(cl.nodes[0].id, 1);
@@ -629,7 +617,6 @@ static void snapshot_goes_to_the_member_itself(void)
 	struct fake n2;
 	struct raft_client *c;
 	const char *urls[3];
-	const char *endpoints[1];
 	raft_index index = 0;
 
 	fake_start(&n1, snapshot_fn, urls);
@@ -637,8 +624,7 @@ static void snapshot_goes_to_the_member_itself(void)
 	urls[0] = n1.url;
 	urls[1] = n2.url;
 	urls[2] = "1";
-	endpoints[0] = n2.url;
-	c = client_for(endpoints, 1, 2000);
+	c = client_of(&n2, 2000);
 	/* Node 0 is the leader that the status names: member 1, although
 	 * only member 2 is an endpoint. */
 	ASSERT_OK(raft_client_snapshot(c, 0, &index));
@@ -701,11 +687,9 @@ static void membership_changes_send_what_raftd_takes(void)
 	struct raft_client_write w = {0, 0};
 	struct fake s;
 	struct raft_client *c;
-	const char *endpoints[1];
 
 	fake_start(&s, script_fn, &sc);
-	endpoints[0] = s.url;
-	c = client_for(endpoints, 1, 2000);
+	c = client_of(&s, 2000);
 	ASSERT_OK(raft_client_member_add(c, 4, "127.0.0.1:9004",
 					 "http://127.0.0.1:8004", true, &w));
 	ASSERT_STR(s.method, "POST");
@@ -764,7 +748,6 @@ static void membership_refusals_map_to_codes(void)
 	};
 	struct fake s;
 	struct raft_client *c;
-	const char *endpoints[1];
 	char want[256];
 	size_t i;
 
@@ -772,8 +755,7 @@ static void membership_refusals_map_to_codes(void)
 		const char *m = strstr(cases[i].answer.body, "\"message\":\"");
 		size_t len = strlen(m + 11) - 3;
 		fake_start(&s, fixed_fn, (void *)&cases[i].answer);
-		endpoints[0] = s.url;
-		c = client_for(endpoints, 1, 2000);
+		c = client_of(&s, 2000);
 		ASSERT_RV(raft_client_member_promote(c, 4, NULL), cases[i].rv);
 		snprintf(want, sizeof(want), "%.*s", (int)len, m + 11);
 		ASSERT_STR(raft_client_errmsg(c), want);
@@ -794,11 +776,9 @@ static void transfer_that_did_not_happen_fails_once(void)
 	struct raft_client_transfer t = {7, 7, 7};
 	struct fake s;
 	struct raft_client *c;
-	const char *endpoints[1];
 
 	fake_start(&s, fixed_fn, (void *)&failed);
-	endpoints[0] = s.url;
-	c = client_for(endpoints, 1, 2000);
+	c = client_of(&s, 2000);
 	ASSERT_RV(raft_client_transfer_leader(c, 2, &t), RAFT_ETIMEDOUT);
 	ASSERT_STR(raft_client_errmsg(c),
 		   "the transfer to node 2 did not happen within 1000 ms: "
@@ -813,8 +793,7 @@ static void transfer_that_did_not_happen_fails_once(void)
 	/* No "to": the server picks; an answer without the leader is
 	 * refused. */
 	fake_start(&s, fixed_fn, (void *)&garbled);
-	endpoints[0] = s.url;
-	c = client_for(endpoints, 1, 2000);
+	c = client_of(&s, 2000);
 	ASSERT_RV(raft_client_transfer_leader(c, 0, NULL), RAFT_EPROTO);
 	ASSERT_TRUE(s.body_len == 2 && memcmp(s.body, "{}", 2) == 0);
 	ASSERT_TRUE(strstr(raft_client_errmsg(c), "missing \"leader_id\"") !=
@@ -829,13 +808,11 @@ static void membership_change_follows_the_redirect(void)
 	struct fake leader;
 	struct fake follower;
 	struct raft_client *c;
-	const char *endpoints[1];
 	struct raft_client_write w = {0, 0};
 
 	fake_start(&leader, leader_fn, NULL);
 	fake_start(&follower, redirect_fn, &leader);
-	endpoints[0] = follower.url;
-	c = client_for(endpoints, 1, 2000);
+	c = client_of(&follower, 2000);
 	ASSERT_OK(raft_client_member_add(c, 5, "127.0.0.1:9005",
 					 "127.0.0.1:8005", false, &w));
 	ASSERT_RV(fake_requests(&leader), 1);
@@ -904,12 +881,10 @@ static void member_list_asks_the_leader_a_follower_names(void)
 	struct fake leader;
 	struct fake follower;
 	struct raft_client *c;
-	const char *endpoints[1];
 
 	fake_start(&leader, members_leader_fn, NULL);
 	fake_start(&follower, members_follower_fn, &leader);
-	endpoints[0] = follower.url;
-	c = client_for(endpoints, 1, 2000);
+	c = client_of(&follower, 2000);
 	ASSERT_OK(raft_client_member_list(c, &m));
 	ASSERT_U64(m.n_members, 3);
 	ASSERT_TRUE(m.members[2].have_progress);

@@ -709,6 +709,20 @@ void cluster_elect(struct cluster *c, raft_id id)
 	ASSERT_ROLE(c, id, RAFT_LEADER);
 }
 
+void cluster_rounds_dropping_appends(struct cluster *c, unsigned n_nodes,
+				     raft_id from, unsigned rounds)
+{
+	unsigned k;
+	raft_id id;
+	for (k = 0; k < rounds; k++) {
+		for (id = 1; id <= n_nodes; id++) {
+			cluster_flush(c, id);
+		}
+		cluster_drop_if(c, from, 0, RAFT_MSG_APPEND);
+		cluster_deliver(c);
+	}
+}
+
 void cluster_isolate(struct cluster *c, raft_id id, bool isolated)
 {
 	cluster_node(c, id);

@@ -208,6 +208,12 @@ unsigned cluster_campaign(struct cluster *c, raft_id id);
 /* Ticks node id until it campaigns, then stabilizes; asserts it leads. */
 void cluster_elect(struct cluster *c, raft_id id);
 
+/* Runs `rounds` rounds in which nodes 1..n_nodes flush, every
+ * AppendEntries of node `from` is dropped and the rest is delivered: a
+ * candidate `from` wins, but its appends (its no-op) never arrive. */
+void cluster_rounds_dropping_appends(struct cluster *c, unsigned n_nodes,
+				     raft_id from, unsigned rounds);
+
 /* Drops all traffic to and from a node, when sent and when delivered (or
  * stops dropping it). */
 void cluster_isolate(struct cluster *c, raft_id id, bool isolated);

@@ -1,9 +1,10 @@
 /* The unit test runner: selects cases, isolates each in a child process and
  * checks that it leaks no libraft allocation. */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700
 
 #include "test.h"
 
+#include <ftw.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -54,6 +55,27 @@ void test_assert_mem(const char *file, int line, const char *a_expr,
 				  a_expr, b_expr, i, len, pa[i], pb[i]);
 		}
 	}
+}
+
+static int remove_one(const char *path, const struct stat *st, int flag,
+		      struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+void test_dir_remove(const char *path)
+{
+	nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+void test_log_quiet(void *arg, int level, const char *line)
+{
+	(void)arg;
+	(void)level;
+	(void)line;
 }
 
 static double now_ms(void)

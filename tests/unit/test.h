@@ -208,6 +208,13 @@ const char *test_err_name(int rv);
 		}                                                            \
 	} while (0)
 
+/* Removes the directory tree at path (a fixture's temporary directory),
+ * best effort: a leftover file must not fail the case. */
+void test_dir_remove(const char *path);
+
+/* A raft_log_configure() sink that drops every line. */
+void test_log_quiet(void *arg, int level, const char *line);
+
 /* Byte ranges: prints the first offset that differs and both bytes. */
 void test_assert_mem(const char *file, int line, const char *a_expr,
 		     const char *b_expr, const void *a, const void *b,

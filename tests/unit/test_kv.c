@@ -1,7 +1,6 @@
 /* Unit tests of raftd's key-value state machine (raftd/kv.c): its
  * snapshots, on real LevelDB stores in a fresh temporary directory. */
 #define _XOPEN_SOURCE 700
-#include <ftw.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,25 +129,9 @@ struct kv_fixture {
 	char err[512];
 };
 
-static int remove_one(const char *path, const struct stat *st, int flag,
-		      struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void quiet(void *arg, int level, const char *line)
-{
-	(void)arg;
-	(void)level;
-	(void)line;
-}
-
 SETUP(kv)
 {
-	raft_log_configure(RAFT_LOG_ERROR, quiet, NULL);
+	raft_log_configure(RAFT_LOG_ERROR, test_log_quiet, NULL);
 	strcpy(f->dir, "/tmp/raft-test-kv-XXXXXX");
 	ASSERT_NOT_NULL(mkdtemp(f->dir));
 	snprintf(f->path_a, sizeof(f->path_a), "%s/a", f->dir);
@@ -161,7 +144,7 @@ TEARDOWN(kv)
 {
 	kv_close(f->a);
 	kv_close(f->b);
-	nftw(f->dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	test_dir_remove(f->dir);
 }
 
 /* Applies one command to kv as entry index. */
@@ -325,6 +308,14 @@ static int load(struct kv *kv, raft_index index, struct source *src, char *err,
 	return fsm->snapshot_load(fsm, index, source_read, src, err, err_len);
 }
 
+/* Closes and opens store b again, as a restart would. */
+static void reopen_b(struct kv_fixture *f)
+{
+	kv_close(f->b);
+	f->b = NULL;
+	ASSERT_OK(kv_open(f->path_b, &f->b, f->err, sizeof(f->err)));
+}
+
 static void assert_one_line(const char *err)
 {
 	ASSERT_TRUE(err[0] != '\0');
@@ -362,9 +353,7 @@ TEST(kv, round_trip_into_a_fresh_store)
 	assert_same_content(f->a, f->b);
 
 	/* Durable: a reopened store says the same. */
-	kv_close(f->b);
-	f->b = NULL;
-	ASSERT_OK(kv_open(f->path_b, &f->b, f->err, sizeof(f->err)));
+	reopen_b(f);
 	ASSERT_EQ_U64(kv_applied_index(f->b), index);
 	ASSERT_EQ_U64(kv_fsm(f->b)->applied_index(kv_fsm(f->b)), index);
 	assert_same_content(f->a, f->b);
@@ -699,9 +688,7 @@ TEST(kv, cut_load_stays_below_its_index_across_a_restart)
 
 	/* Restarted, the store says 0 and holds nothing (neither the old
 	 * keys nor part of the snapshot's). */
-	kv_close(f->b);
-	f->b = NULL;
-	ASSERT_OK(kv_open(f->path_b, &f->b, f->err, sizeof(f->err)));
+	reopen_b(f);
 	ASSERT_EQ_U64(kv_applied_index(f->b), 0);
 	ASSERT_EQ_U64(dump(f->b, &d), 0);
 

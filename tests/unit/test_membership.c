@@ -88,18 +88,12 @@ TEST(membership, one_change_at_a_time)
 TEST(membership, a_new_leader_changes_nothing_before_committing_in_its_term)
 {
 	struct raft_core *l;
-	unsigned k, id;
+	unsigned k;
 	cluster_bootstrap(&f->c, 3, 0, NULL);
 	cluster_campaign(&f->c, 1);
 	/* Elect node 1 but lose its AppendEntries: the no-op stays
 	 * uncommitted. */
-	for (k = 0; k < 10; k++) {
-		for (id = 1; id <= 3; id++) {
-			cluster_flush(&f->c, id);
-		}
-		cluster_drop_if(&f->c, 1, 0, RAFT_MSG_APPEND);
-		cluster_deliver(&f->c);
-	}
+	cluster_rounds_dropping_appends(&f->c, 3, 1, 10);
 	cluster_flush(&f->c, 1);
 	cluster_drop_if(&f->c, 1, 0, RAFT_MSG_APPEND);
 	ASSERT_ROLE(&f->c, 1, RAFT_LEADER);

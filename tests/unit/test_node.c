@@ -3,7 +3,6 @@
 #define _XOPEN_SOURCE 700
 #include <arpa/inet.h>
 #include <event2/event.h>
-#include <ftw.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,15 +196,6 @@ static void mem_fsm_init(struct mem_fsm *m)
 	m->fsm.snapshot_load = mem_snapshot_load;
 }
 
-static int remove_one(const char *path, const struct stat *st, int flag,
-		      struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 /* A port nobody listens on now, chosen at random BELOW the kernel's
  * ephemeral range: a port the kernel handed out (bind to port 0) can be
  * taken again at once by any outgoing connection, ours included, before
@@ -250,19 +240,12 @@ static unsigned free_port(void)
 	}
 }
 
-static void quiet(void *arg, int level, const char *line)
-{
-	(void)arg;
-	(void)level;
-	(void)line;
-}
-
 SETUP(node)
 {
 	unsigned i;
-	raft_log_configure(getenv("TEST_VERBOSE") ? RAFT_LOG_DEBUG
-						  : RAFT_LOG_ERROR,
-			   getenv("TEST_VERBOSE") ? NULL : quiet, NULL);
+	raft_log_configure(
+	    getenv("TEST_VERBOSE") ? RAFT_LOG_DEBUG : RAFT_LOG_ERROR,
+	    getenv("TEST_VERBOSE") ? NULL : test_log_quiet, NULL);
 	strcpy(f->dir, "/tmp/raft-test-node-XXXXXX");
 	ASSERT_NOT_NULL(mkdtemp(f->dir));
 	f->base = event_base_new();
@@ -294,7 +277,7 @@ TEARDOWN(node)
 	}
 	raft_configuration_close(&f->conf);
 	event_base_free(f->base);
-	nftw(f->dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	test_dir_remove(f->dir);
 }
 
 static void make_config(struct node_fixture *f, unsigned i,
@@ -413,6 +396,18 @@ static void propose(struct node_fixture *f, unsigned n)
 		b.len = (size_t)snprintf(buf, sizeof(buf), "value-%u", k);
 		ASSERT_OK(raft_node_apply(f->nodes[l], &b, on_apply, f));
 	}
+}
+
+/* Whether each of the initial members applied at least n NORMAL entries. */
+static bool members_applied(struct node_fixture *f, unsigned n)
+{
+	unsigned i;
+	for (i = 1; i <= N; i++) {
+		if (f->fsms[i].n_normal < n) {
+			return false;
+		}
+	}
+	return true;
 }
 
 static bool all_applied_500(struct node_fixture *f)
@@ -617,13 +612,7 @@ static void send_raw(const char *address, const void *bytes, size_t len)
 
 static bool all_applied_1000(struct node_fixture *f)
 {
-	unsigned i;
-	for (i = 1; i <= N; i++) {
-		if (f->fsms[i].n_normal < 1000) {
-			return false;
-		}
-	}
-	return f->acked == 1000;
+	return members_applied(f, 1000) && f->acked == 1000;
 }
 
 TEST(node, bad_frames_close_their_connection_only)
@@ -776,24 +765,12 @@ TEST(node, a_restart_loads_the_snapshot_and_replays_the_rest)
 
 static bool all_applied_10(struct node_fixture *f)
 {
-	unsigned i;
-	for (i = 1; i <= N; i++) {
-		if (f->fsms[i].n_normal < 10) {
-			return false;
-		}
-	}
-	return true;
+	return members_applied(f, 10);
 }
 
 static bool all_applied_50(struct node_fixture *f)
 {
-	unsigned i;
-	for (i = 1; i <= N; i++) {
-		if (f->fsms[i].n_normal < 50) {
-			return false;
-		}
-	}
-	return true;
+	return members_applied(f, 50);
 }
 
 TEST(node, a_snapshot_on_demand_answers_its_index)

@@ -409,16 +409,9 @@ TEST(read, lease_runs_out_without_acks)
 TEST(read, no_lease_before_committing_in_the_term)
 {
 	raft_index index, start;
-	unsigned k, id;
 	cluster_bootstrap(&f->c, 3, 0, &f->cfg);
 	cluster_campaign(&f->c, 1);
-	for (k = 0; k < 10; k++) {
-		for (id = 1; id <= 3; id++) {
-			cluster_flush(&f->c, id);
-		}
-		cluster_drop_if(&f->c, 1, 0, RAFT_MSG_APPEND);
-		cluster_deliver(&f->c);
-	}
+	cluster_rounds_dropping_appends(&f->c, 3, 1, 10);
 	ASSERT_ROLE(&f->c, 1, RAFT_LEADER);
 	ASSERT_RV(raft_core_read_lease(cluster_core(&f->c, 1), &index, &start),
 		  RAFT_EBUSY);

@@ -3,7 +3,6 @@
 #define _XOPEN_SOURCE 700
 #include <dirent.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,25 +24,9 @@ struct snapfile_fixture {
 	char path[512];
 };
 
-static int remove_one(const char *path, const struct stat *st, int flag,
-		      struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void quiet(void *arg, int level, const char *line)
-{
-	(void)arg;
-	(void)level;
-	(void)line;
-}
-
 SETUP(snapfile)
 {
-	raft_log_configure(RAFT_LOG_ERROR, quiet, NULL);
+	raft_log_configure(RAFT_LOG_ERROR, test_log_quiet, NULL);
 	strcpy(f->dir, "/tmp/raft-test-snapfile-XXXXXX");
 	ASSERT_NOT_NULL(mkdtemp(f->dir));
 	snprintf(f->snaps, sizeof(f->snaps), "%s/snapshots", f->dir);
@@ -59,7 +42,7 @@ TEARDOWN(snapfile)
 {
 	free(f->bytes);
 	raft_configuration_close(&f->meta.conf);
-	nftw(f->dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	test_dir_remove(f->dir);
 }
 
 /* Writes a snapshot of `len` bytes of a known pattern at index. */
@@ -323,6 +306,19 @@ static void assert_reads_back(struct snapfile_fixture *f, const char *path,
 	raft_snapshot_reader_close(r);
 }
 
+/* Asserts that committing r fails with RAFT_ECORRUPT and a message
+ * holding why, and that no snapshot file is left in the received dir. */
+static void assert_commit_refused(struct snapfile_fixture *f,
+				  struct raft_snapshot_receiver *r,
+				  const char *why)
+{
+	ASSERT_RV(raft_snapshot_receiver_commit(r, f->path, sizeof(f->path),
+						NULL, f->err, sizeof(f->err)),
+		  RAFT_ECORRUPT);
+	ASSERT_STR_CONTAINS(f->err, why);
+	ASSERT_EQ_INT(count_snapshot_files(f->received), 0);
+}
+
 TEST(snapfile, received_snapshot_is_committed_whole)
 {
 	struct raft_snapshot_receiver *r;
@@ -454,18 +450,10 @@ TEST(snapfile, receiver_refuses_a_torn_transfer_and_leaves_nothing)
 	sent_snapshot(f, 120, 5000);
 	r = receiver_open(f, 120, 4, &have);
 	feed(f, r, 0, f->len - 1);
-	ASSERT_RV(raft_snapshot_receiver_commit(r, f->path, sizeof(f->path),
-						NULL, f->err, sizeof(f->err)),
-		  RAFT_ECORRUPT);
-	ASSERT_STR_CONTAINS(f->err, "00000000000000000120");
-	ASSERT_EQ_INT(count_snapshot_files(f->received), 0);
+	assert_commit_refused(f, r, "00000000000000000120");
 	/* Nothing at all. */
 	r = receiver_open(f, 120, 4, &have);
-	ASSERT_RV(raft_snapshot_receiver_commit(r, f->path, sizeof(f->path),
-						NULL, f->err, sizeof(f->err)),
-		  RAFT_ECORRUPT);
-	ASSERT_STR_CONTAINS(f->err, "too short");
-	ASSERT_EQ_INT(count_snapshot_files(f->received), 0);
+	assert_commit_refused(f, r, "too short");
 }
 
 TEST(snapfile, receiver_refuses_a_valid_file_of_another_snapshot)
@@ -476,18 +464,10 @@ TEST(snapfile, receiver_refuses_a_valid_file_of_another_snapshot)
 	/* Announced at another index, then in another term. */
 	r = receiver_open(f, 121, 4, &have);
 	feed(f, r, 0, f->len);
-	ASSERT_RV(raft_snapshot_receiver_commit(r, f->path, sizeof(f->path),
-						NULL, f->err, sizeof(f->err)),
-		  RAFT_ECORRUPT);
-	ASSERT_STR_CONTAINS(f->err, "index 120 term 4");
-	ASSERT_EQ_INT(count_snapshot_files(f->received), 0);
+	assert_commit_refused(f, r, "index 120 term 4");
 	r = receiver_open(f, 120, 5, &have);
 	feed(f, r, 0, f->len);
-	ASSERT_RV(raft_snapshot_receiver_commit(r, f->path, sizeof(f->path),
-						NULL, f->err, sizeof(f->err)),
-		  RAFT_ECORRUPT);
-	ASSERT_STR_CONTAINS(f->err, "index 120 term 4");
-	ASSERT_EQ_INT(count_snapshot_files(f->received), 0);
+	assert_commit_refused(f, r, "index 120 term 4");
 }
 
 TEST(snapfile, prune_and_latest_leave_partial_files_alone)

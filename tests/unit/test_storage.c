@@ -1,7 +1,6 @@
 /* Unit tests of the LevelDB log store (lib/storage), on real LevelDB in a
  * fresh temporary directory. */
 #define _XOPEN_SOURCE 700
-#include <ftw.h>
 #include <leveldb/c.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,15 +18,6 @@ struct storage_fixture {
 	char err[512];
 };
 
-static int remove_one(const char *path, const struct stat *st, int flag,
-		      struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 SETUP(storage)
 {
 	strcpy(f->dir, "/tmp/raft-test-storage-XXXXXX");
@@ -39,7 +29,7 @@ TEARDOWN(storage)
 {
 	raft_storage_state_release(&f->state);
 	raft_storage_close(f->s);
-	nftw(f->dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	test_dir_remove(f->dir);
 }
 
 static const struct raft_storage_meta owner = {.id = 3, .cluster_id = 99};
