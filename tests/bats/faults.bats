@@ -34,30 +34,12 @@ teardown() {
 # Helpers
 # ------------------------------------------------------------------------
 
-# Starts members 1..$1 of a new cluster with failpoints enabled and waits
-# for a leader.
-start_cluster_failpoints() {
-	local i
-	plan_cluster "$1"
-	for ((i = 1; i <= $1; i++)); do
-		start_member "$i" --enable-failpoints
-	done
-	wait_for_leader 15
-}
-
 # Kills member $1 with SIGKILL and reaps it.
 kill_member() {
 	local pid=${PIDS[$1]}
 	kill -KILL "$pid"
 	wait "$pid" 2>/dev/null || true
 	PIDS[$1]=""
-}
-
-# Prints field $2 of member $1's /v1/status (empty if it does not answer).
-status_field() {
-	local st
-	st=$(curl -s --max-time 2 "$(url "$1")/v1/status") || return 0
-	json_field "$st" "$2"
 }
 
 # One write: PUT value $3 to key $2 on member $1, following redirects;
@@ -127,21 +109,6 @@ wait_acked() {
 	until [ "$(acked "$1")" -ge "$2" ]; do
 		if [ "$SECONDS" -ge "$deadline" ]; then
 			echo "only $(acked "$1") acknowledged writes within $3 s (wanted $2)" >&2
-			return 1
-		fi
-		sleep 0.05
-	done
-}
-
-# Waits up to $3 seconds until member $1 applied index $2; fails saying
-# where it stands.
-wait_applied() {
-	local deadline=$((SECONDS + $3)) applied
-	while :; do
-		applied=$(status_field "$1" applied_index)
-		[ "${applied:-0}" -lt "$2" ] || return 0
-		if [ "$SECONDS" -ge "$deadline" ]; then
-			echo "member $1 applied ${applied:-?} < $2 after $3 s" >&2
 			return 1
 		fi
 		sleep 0.05

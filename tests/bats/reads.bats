@@ -13,15 +13,6 @@ teardown() {
 	raftd_teardown
 }
 
-start_cluster_failpoints() {
-	local i
-	plan_cluster "$1"
-	for ((i = 1; i <= $1; i++)); do
-		start_member "$i" --enable-failpoints
-	done
-	wait_for_leader 15
-}
-
 # GET key $2 on member $1 with consistency $3, without following
 # redirects: sets CODE and BODY.
 get() {

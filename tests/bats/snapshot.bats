@@ -113,20 +113,6 @@ put_keys() {
 		sort -n | tail -n 1)
 }
 
-# Waits up to $3 seconds until member $1 applied index $2.
-wait_applied() {
-	local deadline=$((SECONDS + $3)) applied
-	while :; do
-		applied=$(sfield "$1" applied_index)
-		[ "${applied:-0}" -lt "$2" ] || return 0
-		if [ "$SECONDS" -ge "$deadline" ]; then
-			echo "member $1 applied ${applied:-?} < $2 after $3 s" >&2
-			return 1
-		fi
-		sleep 0.05
-	done
-}
-
 # Checks that keys k$2..k$3 hold their values (written with $4 bytes of
 # padding) with reads through member $1 of consistency $5 (default stale:
 # from member $1's own store, so it must have applied them; else following
