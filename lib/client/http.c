@@ -204,6 +204,7 @@ int exchange_prepare(struct exchange *ex, const struct raft_client *c,
 	ex->rc = CURLE_OK;
 	ex->errbuf[0] = '\0';
 	ex->timeout_ms = timeout_ms < 1 ? 1 : timeout_ms;
+	ex->budget_ms = c->timeout_ms;
 	if (connect_ms > ex->timeout_ms) {
 		connect_ms = ex->timeout_ms;
 	}
@@ -317,8 +318,10 @@ int exchange_result(struct exchange *ex, bool *delivered, char *why,
 		break;
 	case CURLE_OPERATION_TIMEDOUT:
 		if (*delivered) {
-			snprintf(why, why_len, "no answer within %ld ms",
-				 ex->timeout_ms);
+			/* The exchange had what was left of the call's
+			 * budget: the call is what ran out of time. */
+			snprintf(why, why_len, "no answer within %u ms",
+				 ex->budget_ms);
 		} else {
 			snprintf(why, why_len, "connection timed out");
 		}

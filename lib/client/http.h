@@ -49,7 +49,8 @@ struct exchange {
 	uint64_t raft_index; /* the X-Raft-Index header */
 	bool too_big;	     /* the body passed HTTP_MAX_ANSWER_BYTES */
 	bool oom;	     /* keeping the body ran out of memory */
-	long timeout_ms;
+	long timeout_ms;     /* what is left of the call's budget */
+	unsigned budget_ms; /* the call's whole budget (the client's timeout) */
 	char errbuf[CURL_ERROR_SIZE];
 	void *data; /* for the caller */
 };
